@@ -1,0 +1,210 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    BaseUserManager,
+    PermissionsMixin,
+)
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def customers(self) -> "UserQuerySet":
+        return self.filter(is_staff=False)
+
+    def active_customers(self) -> "UserQuerySet":
+        return self.customers().filter(is_active=True, email_verified_at__isnull=False)
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    use_in_migrations = True
+
+    def get_by_natural_key(self, email: str | None) -> "User":
+        # Sign-in by email is case-insensitive.
+        return self.get(email__iexact=email)
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(
+        self, email: str, password: str | None = None, **extra: object
+    ) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra: object
+    ) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("email_verified_at", timezone.now())
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: a customer, or a staff member when ``is_staff``."""
+
+    class Language(models.TextChoices):
+        THAI = "th", "ไทย"
+        ENGLISH = "en", "English"
+
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    # Policy 1.1: a mobile phone number, stored in E.164 (+66...).
+    phone = models.CharField(_("mobile phone"), max_length=16, blank=True)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language, default=Language.THAI
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    email_verified_at = models.DateTimeField(
+        _("email verified at"), null=True, blank=True
+    )
+    password_changed_at = models.DateTimeField(
+        _("password changed at"), default=timezone.now
+    )
+    password_reminder_sent_at = models.DateTimeField(
+        null=True, blank=True, editable=False
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), name="accounts_user_email_ci_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def password_expires_at(self):  # type: ignore[no-untyped-def]
+        return self.password_changed_at + settings.PASSWORD_MAX_AGE
+
+    @property
+    def password_expired(self) -> bool:
+        return timezone.now() >= self.password_expires_at
+
+    @property
+    def password_expiring_soon(self) -> bool:
+        return (
+            timezone.now()
+            >= self.password_expires_at - settings.PASSWORD_REMINDER_BEFORE
+        )
+
+
+class PasswordHistory(models.Model):
+    """A former password hash, kept so the last five cannot be reused."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"
+
+
+class ServiceTokenQuerySet(models.QuerySet["ServiceToken"]):
+    def active(self) -> "ServiceTokenQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class ServiceToken(models.Model):
+    """A credential for another program (the control plane, the billing engine); only its hash is stored."""
+
+    class Scope(models.TextChoices):
+        NODE_EVENTS = "node-events", _("Report node events")
+        ACCESS_CHECK = "access-check", _("Check staff access grants")
+        BILLING = "billing", _("Create and issue invoices")
+
+    name = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=8,
+        editable=False,
+        help_text=_("First characters, to recognise the token."),
+    )
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ServiceTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("service token")
+        verbose_name_plural = _("service tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        # The token is 256 random bits, so a plain SHA-256 is enough: there is no
+        # dictionary to attack, and lookups stay a single indexed equality.
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(
+        cls, *, name: str, scopes: list[str], created_by: User | None = None
+    ) -> tuple["ServiceToken", str]:
+        """Create a token and return it with the raw secret, which is shown once and never stored."""
+        raw = "ost_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(
+            name=name,
+            token_hash=cls.hash(raw),
+            prefix=raw[:8],
+            scopes=scopes,
+            created_by=created_by,
+        )
+        return token, raw
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def has_scope(self, scope: str) -> bool:
+        return self.is_active and scope in self.scopes

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PolicyConfig(AppConfig):
+    name = "policy"
+    verbose_name = _("Privacy notice")
+
+    def ready(self) -> None:
+        from policy import registry
+
+        registry.autodiscover()
