@@ -99,6 +99,27 @@ def privacy_officer(db):
     return _staff(roles.PRIVACY_OFFICER, "privacy@onespace.test")
 
 
+@pytest.fixture
+def staff_client(db):
+    """Return a test client signed in as ``user`` with a verified second factor, as admin requires."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def make(user):
+        device, _created = TOTPDevice.objects.get_or_create(
+            user=user, name="test", defaults={"confirmed": True}
+        )
+        client = Client()
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    return make
+
+
 # --- Browser --------------------------------------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"
