@@ -26,7 +26,7 @@ are wrong for its data.
 """
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.db import models
@@ -73,6 +73,9 @@ class Category:
     erasure: ClassVar[str] = Erasure.DELETE
     # Extra non-personal columns worth including in an export (dates, states).
     export_fields: ClassVar[tuple[str, ...]] = ()
+    # The datetime field the retention period runs from; "" means the retention purge
+    # leaves this category alone (its rows go when the account is erased).
+    retention_from: ClassVar[str] = ""
 
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:
@@ -99,6 +102,19 @@ class Category:
             count, _deleted = rows.delete()
             return count
         return rows.update(**cls.anonymised_values())
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        """Retention purge: delete (or anonymise) rows whose retention has run out."""
+        if cls.retention is None or not cls.retention_from:
+            return 0
+        expired = cls.model._default_manager.filter(
+            **{f"{cls.retention_from}__lt": now - cls.retention}
+        )
+        if cls.erasure == Erasure.ANONYMISE:
+            return expired.update(**cls.anonymised_values())
+        count, _deleted = expired.delete()
+        return count
 
     @classmethod
     def anonymised_values(cls) -> dict[str, Any]:

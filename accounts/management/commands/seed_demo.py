@@ -27,7 +27,7 @@ class Command(BaseCommand):
             staff = self._user(f"{slug}@demo.onespace.test", role, is_staff=True)
             staff.groups.set([Group.objects.get_or_create(name=role)[0]])
             rows.append((role, staff.email))
-        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for label, email in rows:
             self.stdout.write(f"  {label:<18} {email}")
 
