@@ -373,3 +373,9 @@ LOGGING = {
 # Policy clause 3: a new notice version takes effect no sooner than this after publication.
 POLICY_NOTICE_PERIOD = timedelta(days=env_int("POLICY_NOTICE_PERIOD_DAYS", 30))
 CSRF_FAILURE_VIEW = "onespace.views.csrf_failure"
+
+# --- support ---
+# Ticket attachments: checked by content (PNG, JPEG, PDF, plain text), at most this
+# many files per message and this many bytes per file.
+SUPPORT_ATTACHMENT_MAX_BYTES = env_int("SUPPORT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+SUPPORT_ATTACHMENT_MAX_COUNT = env_int("SUPPORT_ATTACHMENT_MAX_COUNT", 5)

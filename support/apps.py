@@ -1,7 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class SupportConfig(AppConfig):
     name = "support"
     verbose_name = _("Support")
+
+    def ready(self) -> None:
+        from support.receivers import grant_group_permissions
+
+        # Permissions are created by auth's post_migrate handler, connected before ours.
+        post_migrate.connect(
+            grant_group_permissions,
+            sender=self,
+            dispatch_uid="support.grant_group_permissions",
+        )

@@ -1,0 +1,126 @@
+"""Personal data held by the support app (policy 1.4)."""
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from policy import registry as privacy
+from support import services
+from support.models import Attachment, Message, Ticket
+
+# Policy 1.4: problem reports and enquiries are kept to improve the system. Two years
+# after a ticket is closed its personal content is anonymised; kind and timestamps stay
+# for the improvement statistics.
+TICKET_RETENTION = timedelta(days=2 * 365)
+RETENTION_REASON = _(
+    "Policy 1.4: kept to look back on problems and improve the service, then "
+    "anonymised two years after the ticket is closed"
+)
+PURPOSE = _("Answer problem reports, enquiries and privacy requests (policy 1.4)")
+
+
+@privacy.register
+class TicketData(privacy.Category):
+    """Ticket subjects and the node they concern."""
+
+    key = "support.ticket"
+    name = _("Support tickets")
+    model = Ticket
+    fields = ("subject", "node_id")
+    export_fields = (
+        "kind",
+        "privacy_right",
+        "state",
+        "created_at",
+        "due_on",
+        "resolved_at",
+        "closed_at",
+    )
+    purpose = PURPOSE
+    legal_basis = privacy.Basis.CONTRACT
+    retention = TICKET_RETENTION
+    retention_reason = RETENTION_REASON
+    retention_from = "closed_at"
+    subject = "customer"
+    erasure = privacy.Erasure.ANONYMISE
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        """Anonymise subject, messages and attachments of tickets closed too long ago."""
+        return services.purge_expired(now, retention=cls.retention or TICKET_RETENTION)
+
+
+@privacy.register
+class MessageData(privacy.Category):
+    """What customers wrote in their tickets, and staff's answers to them."""
+
+    key = "support.message"
+    name = _("Support messages")
+    model = Message
+    fields = ("body",)
+    export_fields = ("ticket_id", "kind", "created_at")
+    purpose = PURPOSE
+    legal_basis = privacy.Basis.CONTRACT
+    retention = TICKET_RETENTION
+    retention_reason = RETENTION_REASON
+    retention_from = "ticket__closed_at"
+    subject = "ticket__customer"
+    erasure = privacy.Erasure.ANONYMISE
+
+    @classmethod
+    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+        """The thread as the customer sees it: internal staff notes are left out."""
+        rows = (
+            cls.for_subject(user)
+            .public()  # type: ignore[attr-defined]
+            .order_by("pk")
+            .values("pk", *cls.export_fields, *cls.fields)
+        )
+        yield from rows.iterator(chunk_size=2000)
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        # Purged together with their ticket by TicketData.purge_expired.
+        return 0
+
+
+@privacy.register
+class AttachmentData(privacy.Category):
+    """Files customers attached to tickets (screenshots, documents)."""
+
+    key = "support.attachment"
+    name = _("Support ticket attachments")
+    model = Attachment
+    fields = ("original_name",)
+    purpose = PURPOSE
+    legal_basis = privacy.Basis.CONTRACT
+    retention = TICKET_RETENTION
+    retention_reason = RETENTION_REASON
+    retention_from = "ticket__closed_at"
+    subject = "ticket__customer"
+    erasure = privacy.Erasure.DELETE
+
+    @classmethod
+    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+        """Metadata of each file; the files themselves are downloaded from the ticket."""
+        rows = (
+            cls.for_subject(user)
+            .order_by("pk")
+            .values(
+                "pk", "ticket_id", "original_name", "content_type", "size", "created_at"
+            )
+        )
+        yield from rows.iterator(chunk_size=2000)
+
+    @classmethod
+    def erase(cls, user: models.Model) -> int:
+        """Delete the stored files as well as the rows."""
+        return services.delete_attachment_files(list(cls.for_subject(user)))
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        # Purged together with their ticket by TicketData.purge_expired.
+        return 0
