@@ -149,6 +149,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Policy clause 3: a customer who has not accepted the notice in force is gated.
+    "policy.middleware.NoticeGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # AxesMiddleware turns a lockout into the lockout page; it goes last.
@@ -170,6 +172,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "policy.context_processors.notice",
             ],
         },
     },
@@ -379,3 +382,13 @@ CSRF_FAILURE_VIEW = "onespace.views.csrf_failure"
 # many files per message and this many bytes per file.
 SUPPORT_ATTACHMENT_MAX_BYTES = env_int("SUPPORT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 SUPPORT_ATTACHMENT_MAX_COUNT = env_int("SUPPORT_ATTACHMENT_MAX_COUNT", 5)
+
+# --- policy ---------------------------------------------------------------------------
+
+# Sign-up adds the acknowledgement of the notice in force and the optional consents.
+SIGNUP_FORM_CLASS = "policy.forms.SignupForm"
+# Notice emails about a new version are sent by background tasks, this many per task.
+POLICY_NOTICE_BATCH_SIZE = env_int("POLICY_NOTICE_BATCH_SIZE", 200)
+# URL names (besides the notice pages and the gate) a customer can still reach before
+# accepting the version in force, e.g. to download their data or close the account.
+POLICY_GATE_OPEN_VIEWS: list[str] = []

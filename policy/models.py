@@ -2,7 +2,7 @@
 
 import hashlib
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import models
@@ -287,11 +287,12 @@ class Acceptance(AppendOnlyRecord):
 
 class ConsentRecordQuerySet(AppendOnlyQuerySet):
     def latest_for(self, customer: Any, purpose: str) -> "ConsentRecord | None":
-        return (
+        latest = (
             self.filter(customer=customer, purpose=purpose)
             .order_by("-recorded_at", "-pk")
             .first()
         )
+        return cast("ConsentRecord | None", latest)
 
 
 class ConsentRecord(AppendOnlyRecord):

@@ -25,7 +25,7 @@ classmethods with sensible defaults; a category overrides them only when the def
 are wrong for its data.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
@@ -33,6 +33,7 @@ from django.db import models
 from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 StrOrPromise = str | Promise
 
@@ -76,6 +77,30 @@ class Category:
     # The datetime field the retention period runs from; "" means the retention purge
     # leaves this category alone (its rows go when the account is erased).
     retention_from: ClassVar[str] = ""
+    # Templates get the class itself, not an instance made by calling it.
+    do_not_call_in_templates: ClassVar[bool] = True
+
+    @classmethod
+    def get_legal_basis_display(cls) -> str:
+        """The legal basis in the active language."""
+        return str(Basis(cls.legal_basis).label)
+
+    @classmethod
+    def get_erasure_display(cls) -> str:
+        return str(Erasure(cls.erasure).label)
+
+    @classmethod
+    def retention_display(cls) -> str:
+        """How long, in words ("5 years", "90 days"); "" means while the account exists."""
+        if cls.retention is None:
+            return ""
+        days = cls.retention.days
+        if days and days % 365 == 0:
+            years = days // 365
+            return ngettext("%(count)d year", "%(count)d years", years) % {
+                "count": years
+            }
+        return ngettext("%(count)d day", "%(count)d days", days) % {"count": days}
 
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:
@@ -131,6 +156,38 @@ class Category:
         return values
 
 
+# The policy's definition: data that identifies or contacts a person. A text-like field
+# whose name has one of these parts is presumed personal until a category declares it,
+# or ``not_personal`` says why it is not (e.g. the name of a service token).
+PERSONAL_NAME_PARTS = frozenset(
+    {
+        # who: names and contact details (policy 1.1, 1.3)
+        "name", "names", "email", "phone", "mobile", "tel", "telephone", "contact",
+        # where: postal address and its parts (policy 1.3)
+        "address", "street", "road", "subdistrict", "district", "province",
+        "postcode", "postal", "zip",
+        # tax identity (policy 1.3)
+        "tax", "tin", "passport", "citizen",
+        # traffic data (policy 1.2.2)
+        "ip", "agent", "browser",
+        # free text a customer writes (policy 1.4)
+        "message", "body", "subject", "text", "reason", "note", "notes", "comment",
+        "comments", "description", "content", "reply", "remark", "remarks", "question",
+    }
+)  # fmt: skip
+
+
+def looks_personal(field: models.Field) -> bool:
+    """Whether ``field`` probably holds personal data, judged by its type and name."""
+    if isinstance(field, models.EmailField | models.GenericIPAddressField):
+        return True
+    if not isinstance(field, models.CharField | models.TextField | models.JSONField):
+        return False
+    if field.choices:
+        return False  # a fixed vocabulary, not something a person wrote or is
+    return bool(set(field.name.lower().split("_")) & PERSONAL_NAME_PARTS)
+
+
 class AlreadyRegistered(Exception):
     pass
 
@@ -140,6 +197,8 @@ class Registry:
 
     def __init__(self) -> None:
         self._registry: dict[str, type[Category]] = {}
+        # (model label, field name) -> why a personal-looking field is not personal data.
+        self.not_personal: dict[tuple[str, str], StrOrPromise] = {}
 
     def register(self, category: type[Category]) -> type[Category]:
         if not category.key:
@@ -165,6 +224,31 @@ class Registry:
     def __getitem__(self, key: str) -> type[Category]:
         return self._registry[key]
 
+    def declare_not_personal(
+        self, model: type[models.Model], *fields: str, reason: StrOrPromise
+    ) -> None:
+        if not reason:
+            raise ValueError("Say why the field is not personal data")
+        for name in fields:
+            model._meta.get_field(name)  # fails loudly on a typo
+            self.not_personal[(model._meta.label_lower, name)] = reason
+
+    def uncovered_fields(self, app_labels: Iterable[str]) -> list[str]:
+        """Personal-looking fields of these apps' models that no category declares."""
+        from django.apps import apps
+
+        covered = self.covered_fields() | set(self.not_personal)
+        missing = []
+        for label in app_labels:
+            for model in apps.get_app_config(label).get_models():
+                if model._meta.proxy:
+                    continue
+                for field in model._meta.local_concrete_fields:
+                    key = (model._meta.label_lower, field.name)
+                    if key not in covered and looks_personal(field):
+                        missing.append(f"{model._meta.label}.{field.name}")
+        return missing
+
     def covered_fields(self) -> set[tuple[str, str]]:
         """(model label, field name) pairs that some category declares."""
         return {
@@ -180,6 +264,11 @@ registry = Registry()
 def register(category: type[Category]) -> type[Category]:
     """Class decorator: add ``category`` to the registry."""
     return registry.register(category)
+
+
+def not_personal(model: type[models.Model], *fields: str, reason: StrOrPromise) -> None:
+    """Declare that personal-looking ``fields`` of ``model`` hold no personal data, and why."""
+    registry.declare_not_personal(model, *fields, reason=reason)
 
 
 def autodiscover() -> None:

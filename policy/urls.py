@@ -6,4 +6,16 @@ app_name = "policy"
 
 urlpatterns = [
     path("", views.notice, name="notice"),
+    path("versions/", views.version_list, name="version-list"),
+    path("versions/<slug:label>/", views.version_detail, name="version-detail"),
+    path(
+        "versions/<slug:old>/diff/<slug:new>/",
+        views.version_diff,
+        name="version-diff",
+    ),
+    path("scheduled/", views.scheduled, name="scheduled"),
+    path("gate/", views.gate, name="gate"),
+    path("accept/", views.accept, name="accept"),
+    path("me/", views.my_privacy, name="my-privacy"),
+    path("me/consents/", views.consent, name="consent"),
 ]

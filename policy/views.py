@@ -1,7 +1,214 @@
+"""Public notice pages, the acceptance gate and the customer's privacy page."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from policy import current, services
+from policy.diff import word_diff
+from policy.forms import AcceptForm, ConsentForm
+from policy.middleware import needs_acceptance, remember_accepted
+from policy.models import Acceptance, ConsentRecord, NoticeVersion
+from policy.registry import registry
+
+
+def _published_or_404(label: str) -> NoticeVersion:
+    return get_object_or_404(NoticeVersion.objects.published(), label=label)
+
+
+def _previous(version: NoticeVersion) -> NoticeVersion | None:
+    return (
+        NoticeVersion.objects.published()
+        .filter(effective_at__lt=version.effective_at)
+        .order_by("-effective_at")
+        .first()
+    )
 
 
 def notice(request: HttpRequest) -> HttpResponse:
-    """The privacy notice in force (placeholder until the policy work lands)."""
-    return render(request, "policy/notice.html")
+    """The version in force in the visitor's language, and what we collect, why, how long."""
+    version = NoticeVersion.objects.in_force()
+    return render(
+        request,
+        "policy/notice.html",
+        {
+            "version": version,
+            "scheduled": NoticeVersion.objects.scheduled(),
+            "categories": list(registry),
+        },
+    )
+
+
+def version_list(request: HttpRequest) -> HttpResponse:
+    """Every published version: when it took (or takes) effect and what changed."""
+    versions = list(NoticeVersion.objects.published().order_by("-effective_at"))
+    in_force = current.in_force()
+    for version in versions:
+        version.current_state = version.state_at(  # type: ignore[attr-defined]
+            timezone.now(), in_force.pk if in_force else None
+        )
+    return render(request, "policy/version_list.html", {"versions": versions})
+
+
+def version_detail(request: HttpRequest, label: str) -> HttpResponse:
+    """One published version, in force, scheduled or superseded."""
+    version = _published_or_404(label)
+    return render(
+        request,
+        "policy/version_detail.html",
+        {"version": version, "previous": _previous(version)},
+    )
+
+
+def scheduled(request: HttpRequest) -> HttpResponse:
+    """The version that takes effect next, with its date and the changes."""
+    version = NoticeVersion.objects.scheduled()
+    previous = _previous(version) if version else None
+    return render(
+        request,
+        "policy/scheduled.html",
+        {
+            "version": version,
+            "previous": previous,
+            "diff": word_diff(previous.text(), version.text())
+            if version and previous
+            else "",
+        },
+    )
+
+
+def version_diff(request: HttpRequest, old: str, new: str) -> HttpResponse:
+    """Word by word, what changed from version ``old`` to version ``new``."""
+    before, after = _published_or_404(old), _published_or_404(new)
+    return render(
+        request,
+        "policy/version_diff.html",
+        {
+            "old": before,
+            "new": after,
+            "diff": word_diff(before.text(), after.text()),
+            "summary_diff": word_diff(before.summary(), after.summary()),
+        },
+    )
+
+
+@login_required
+def gate(request: HttpRequest) -> HttpResponse:
+    """The version in force is not accepted yet: summary, changes, accept or leave."""
+    pending = needs_acceptance(request)
+    next_url = _safe_next(request, request.GET.get("next", ""))
+    if pending is None:
+        return redirect(next_url)
+    version = get_object_or_404(NoticeVersion, pk=pending.pk)
+    previous = _previous(version)
+    return render(
+        request,
+        "policy/gate.html",
+        {
+            "version": version,
+            "previous": previous,
+            "diff": word_diff(previous.text(), version.text()) if previous else "",
+            "next": next_url,
+            "export_url": _optional_url("policy:export"),
+            "close_account_url": _optional_url("policy:close-account"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest) -> HttpResponse:
+    """Accept the version in force (gate) or the scheduled one (banner), for oneself only."""
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That version cannot be accepted."))
+        return redirect("policy:notice")
+    version = form.cleaned_data["version"]
+    try:
+        services.accept_notice(
+            request.user,  # type: ignore[arg-type]
+            version=version,
+            source=form.cleaned_data["source"],
+            request=request,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("policy:notice")
+    remember_accepted(request, version.pk)
+    messages.success(
+        request,
+        _("Thank you: you accepted version %(label)s of the privacy notice.")
+        % {"label": version.label},
+    )
+    return redirect(_safe_next(request, form.cleaned_data.get("next", "")))
+
+
+@login_required
+def my_privacy(request: HttpRequest) -> HttpResponse:
+    """The customer's acceptances and optional consents, each changeable with one click."""
+    customer: Any = request.user
+    acceptances = Acceptance.objects.filter(customer=customer).select_related("version")
+    consents = [
+        {
+            "purpose": purpose,
+            "label": label,
+            "is_given": services.has_consent(customer, purpose),
+        }
+        for purpose, label in ConsentRecord.Purpose.choices
+    ]
+    history = ConsentRecord.objects.filter(customer=customer)[:50]
+    return render(
+        request,
+        "policy/my_privacy.html",
+        {"acceptances": acceptances, "consents": consents, "history": history},
+    )
+
+
+@login_required
+@require_POST
+def consent(request: HttpRequest) -> HttpResponse:
+    """Give or withdraw one optional consent; takes effect at once."""
+    form = ConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That choice is not valid; nothing was changed."))
+        return redirect("policy:my-privacy")
+    given = form.cleaned_data["is_given"]
+    services.set_consent(
+        request.user,  # type: ignore[arg-type]
+        purpose=form.cleaned_data["purpose"],
+        is_given=given,
+        source=ConsentRecord.Source.PRIVACY_PAGE,
+        request=request,
+    )
+    messages.success(
+        request,
+        _("Consent given. You can withdraw it at any time.")
+        if given
+        else _("Consent withdrawn. We stop at once."),
+    )
+    return redirect("policy:my-privacy")
+
+
+def _safe_next(request: HttpRequest, candidate: str) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("accounts:home")
+
+
+def _optional_url(name: str) -> str:
+    """A link to a page another issue adds; empty (and hidden) until it exists."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return ""

@@ -1,0 +1,115 @@
+"""Forms of the policy app: sign-up acknowledgement, acceptance, consents, publication."""
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts import forms as accounts_forms
+from accounts.models import User
+from policy import current, services
+from policy.models import Acceptance, ConsentRecord, NoticeVersion
+
+
+class SignupForm(accounts_forms.SignupForm):
+    """Sign-up plus the acknowledgement of the notice in force and the optional consents."""
+
+    # Neither box is ticked beforehand (PDPA s.19: consent is given, never assumed).
+    accept_notice = forms.BooleanField(
+        label=_("I have read and accept the privacy notice"),
+        required=True,
+        error_messages={
+            "required": _("You need to accept the privacy notice to create an account.")
+        },
+    )
+    marketing_consent = forms.BooleanField(
+        label=_(
+            "Send me news and offers by email (optional; you can stop at any time)"
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        version = current.in_force()
+        if version is not None:
+            self.fields["accept_notice"].help_text = format_html(
+                '<a href="{}" target="_blank" rel="noopener">{}</a>',
+                reverse("policy:version-detail", args=[version.label]),
+                _("Read the privacy notice, version %(label)s")
+                % {"label": version.label},
+            )
+
+    def clean_accept_notice(self) -> bool:
+        if NoticeVersion.objects.in_force() is None:
+            raise forms.ValidationError(
+                _(
+                    "The privacy notice is not available right now; please try again later."
+                )
+            )
+        return bool(self.cleaned_data["accept_notice"])
+
+    def on_signup(self, request: HttpRequest, user: User) -> None:
+        """Record the acknowledgement of the version in force and the marketing choice."""
+        super().on_signup(request, user)
+        version = NoticeVersion.objects.in_force()
+        if version is None:
+            raise forms.ValidationError(_("There is no privacy notice in force."))
+        services.accept_notice(
+            user, version=version, source=Acceptance.Source.SIGNUP, request=request
+        )
+        services.set_consent(
+            user,
+            purpose=ConsentRecord.Purpose.MARKETING_EMAIL,
+            is_given=bool(self.cleaned_data.get("marketing_consent")),
+            source=ConsentRecord.Source.SIGNUP,
+            request=request,
+        )
+
+
+class AcceptForm(forms.Form):
+    """Accept one version: the label names it, the customer is always the signed-in one."""
+
+    version = forms.SlugField(max_length=20)
+    source = forms.ChoiceField(
+        choices=[
+            (Acceptance.Source.BANNER, Acceptance.Source.BANNER.label),
+            (Acceptance.Source.GATE, Acceptance.Source.GATE.label),
+        ]
+    )
+    next = forms.CharField(required=False, max_length=2000)
+
+    def clean_version(self) -> NoticeVersion:
+        label = self.cleaned_data["version"]
+        version = NoticeVersion.objects.published().filter(label=label).first()
+        if version is None:
+            raise forms.ValidationError(
+                _("There is no published version %(label)s."), params={"label": label}
+            )
+        return version
+
+
+class ConsentForm(forms.Form):
+    """One click: give or withdraw one optional consent."""
+
+    purpose = forms.ChoiceField(choices=ConsentRecord.Purpose.choices)
+    is_given = forms.TypedChoiceField(
+        choices=[("1", _("Give")), ("0", _("Withdraw"))],
+        coerce=lambda value: value == "1",
+    )
+
+
+class PublishForm(forms.Form):
+    """The effective date a draft is published with (admin)."""
+
+    effective_at = forms.DateTimeField(
+        label=_("Takes effect on"),
+        help_text=_("Asia/Bangkok time; at least the notice period after today."),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )

@@ -1,0 +1,169 @@
+"""The personal-data registry: every personal field is declared, export and erase work."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import translation
+
+from accounts.models import PasswordHistory, User
+from policy import registry as privacy
+from policy import services
+from policy.models import Acceptance, ConsentRecord
+from policy.registry import looks_personal, registry
+
+# Our apps: every personal field in their models must be declared in a privacy.py.
+OUR_APPS = ("accounts", "policy", "auditlog", "billing", "support")
+
+# Fields whose names look personal but hold no personal data. Each entry says why.
+# (An app may also declare these itself with ``privacy.not_personal(...)``.)
+NOT_PERSONAL = {
+    # The name an administrator gives a program's credential ("control plane").
+    ("accounts.servicetoken", "name"),
+    # The notice text is the company's own writing, the same for everyone.
+    ("policy.noticeversion", "text_th"),
+    ("policy.noticeversion", "text_en"),
+}
+
+
+def test_every_personal_field_of_our_apps_is_declared_in_a_category():
+    uncovered = [
+        name
+        for name in registry.uncovered_fields(OUR_APPS)
+        if tuple(name.lower().rsplit(".", 1)) not in NOT_PERSONAL
+    ]
+    assert uncovered == [], (
+        "These fields look like personal data but no privacy.py declares them: "
+        f"{uncovered}. Add them to a privacy.Category in the app's privacy.py, or, if "
+        "they are not personal data, declare privacy.not_personal(Model, 'field', "
+        "reason=...) there."
+    )
+
+
+def test_allow_list_names_only_fields_that_exist_and_look_personal():
+    from django.apps import apps
+
+    for label, field_name in NOT_PERSONAL:
+        field = apps.get_model(label)._meta.get_field(field_name)
+        assert looks_personal(field), (label, field_name)
+
+
+def test_detector_flags_email_ip_name_and_free_text_but_not_dates_or_choices():
+    from django.db import models
+
+    flagged = {
+        "email": models.EmailField(),
+        "last_ip": models.GenericIPAddressField(),
+        "company_name": models.CharField(max_length=10),
+        "tax_id": models.CharField(max_length=13),
+        "user_agent": models.CharField(max_length=10),
+        "message": models.TextField(),
+        "address_line": models.CharField(max_length=10),
+    }
+    ignored = {
+        "email_verified_at": models.DateTimeField(),
+        "kind": models.CharField(max_length=10),
+        "reason": models.CharField(max_length=10, choices=[("a", "A")]),
+        "amount": models.DecimalField(),
+    }
+    for name, field in {**flagged, **ignored}.items():
+        field.name = name
+    assert all(looks_personal(field) for field in flagged.values())
+    assert not any(looks_personal(field) for field in ignored.values())
+
+
+def test_registration_data_covers_exactly_name_email_and_phone():
+    category = registry["accounts-registration"]
+    assert category.model is User
+    assert set(category.fields) == {"full_name", "email", "phone"}
+    assert category.legal_basis == privacy.Basis.CONTRACT
+    assert category.retention_reason
+
+
+def test_every_category_has_name_purpose_basis_and_retention_reason_in_both_languages():
+    for category in registry:
+        for language in ("th", "en"):
+            with translation.override(language):
+                assert str(category.name), category.key
+                assert str(category.purpose), category.key
+                assert category.get_legal_basis_display(), category.key
+                assert str(category.retention_reason), category.key
+        with translation.override("th"):
+            thai = str(category.purpose)
+        with translation.override("en"):
+            english = str(category.purpose)
+        if category.key.startswith("policy-"):
+            assert thai != english, f"{category.key} purpose is not translated"
+
+
+def test_retention_is_shown_in_words():
+    class Five(privacy.Category):
+        retention = timedelta(days=5 * 365)
+
+    class Ninety(privacy.Category):
+        retention = timedelta(days=90)
+
+    with translation.override("en"):
+        assert Five.retention_display() == "5 years"
+        assert Ninety.retention_display() == "90 days"
+        assert privacy.Category.retention_display() == ""
+
+
+def test_not_personal_requires_a_reason_and_an_existing_field():
+    with pytest.raises(ValueError, match="why"):
+        privacy.not_personal(User, "full_name", reason="")
+    from django.core.exceptions import FieldDoesNotExist
+
+    with pytest.raises(FieldDoesNotExist):
+        privacy.not_personal(User, "no_such_field", reason="typo")
+
+
+def test_password_history_export_gives_dates_not_hashes(alice):
+    PasswordHistory.objects.create(user=alice, password="md5$salt$hash")
+    rows = list(registry["accounts-password-history"].export(alice))
+    assert len(rows) == 1
+    assert "password" not in rows[0]
+    assert rows[0]["created_at"]
+
+
+def test_registration_export_holds_the_customer_only(alice, bob):
+    rows = list(registry["accounts-registration"].export(alice))
+    assert [row["email"] for row in rows] == ["alice@example.com"]
+
+
+def test_erasing_acceptances_keeps_the_proof_under_a_pseudonym(v1, alice, bob, rf):
+    request = rf.post("/", REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="Firefox/140")
+    services.accept_notice(alice, version=v1, source="signup", request=request)
+    services.accept_notice(bob, version=v1, source="signup", request=request)
+    services.set_consent(
+        alice, purpose="marketing_email", is_given=True, source="signup"
+    )
+
+    assert registry["policy-acceptance"].erase(alice) == 1
+    assert registry["policy-consent"].erase(alice) == 1
+
+    kept = Acceptance.objects.get(version=v1, pseudonym=services.pseudonym_of("alice@example.com"))
+    assert kept.customer_id is None
+    assert kept.ip_address is None and kept.user_agent == ""
+    assert kept.fingerprint == v1.fingerprint
+    assert not Acceptance.objects.filter(customer=alice).exists()
+    assert not ConsentRecord.objects.filter(customer=alice).exists()
+    # Bob's record is untouched.
+    assert Acceptance.objects.get(customer=bob).ip_address == "203.0.113.9"
+
+
+def test_after_erasure_the_address_still_proves_acceptance(v1, alice):
+    services.accept_notice(alice, version=v1, source="signup")
+    registry["policy-acceptance"].erase(alice)
+    alice.delete()
+
+    proof = services.acceptances_for_email("  Alice@Example.com ", label="1")
+    assert [(row.version.label, row.fingerprint) for row in proof] == [
+        ("1", v1.fingerprint)
+    ]
+    assert not services.acceptances_for_email("mallory@example.com").exists()
+
+
+def test_deleting_an_account_detaches_but_keeps_acceptances(v1, alice):
+    services.accept_notice(alice, version=v1, source="signup")
+    alice.delete()
+    assert Acceptance.objects.filter(customer__isnull=True, version=v1).count() == 1
