@@ -1,5 +1,131 @@
 """API views of the auditlog app, mounted under /api/v1/."""
 
-from django.urls import path  # noqa: F401
+from typing import Any
 
-urlpatterns: list = []
+from django.contrib.auth import get_user_model
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.authentication import HasScope, ServiceTokenAuthentication
+from auditlog import services
+from auditlog.serializers import (
+    AccessCheckQuerySerializer,
+    AccessCheckResultSerializer,
+    ErrorSerializer,
+    IngestResultSerializer,
+    NodeEventInputSerializer,
+    node_event_batch,
+)
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid input; nothing stored."),
+    401: OpenApiResponse(ErrorSerializer, description="Missing or unknown token."),
+    403: OpenApiResponse(ErrorSerializer, description="Token lacks the scope."),
+}
+
+
+class NodeEventIngest(generics.GenericAPIView):
+    """Node events reported by the control plane (policy 1.2.1)."""
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [HasScope.of("node-events")]
+    serializer_class = NodeEventInputSerializer
+
+    @extend_schema(
+        operation_id="node_events_create",
+        request=NodeEventInputSerializer(many=True),
+        responses={201: IngestResultSerializer, 200: IngestResultSerializer, **ERRORS},
+        description=(
+            "Store 1 to 1000 node events. A batch with any invalid item is refused whole, "
+            "with one error object per item. Known event_ids are reported as duplicates "
+            "and stored again never, so retries are safe."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        batch = node_event_batch(request.data)
+        if not batch.is_valid():
+            errors: Any = batch.errors
+            if (
+                isinstance(errors, dict)
+                and errors
+                and all(isinstance(k, int) for k in errors)
+            ):
+                # One error object per item, in the batch's order ({} for good items).
+                errors = [errors.get(i, {}) for i in range(len(request.data))]
+            raise exceptions.ValidationError(errors)
+        items: list[dict[str, Any]] = batch.validated_data
+        unknown = _unknown_customers(items)
+        if unknown:
+            errors = [
+                {"customer": [_("No account has this id.")]}
+                if item["customer"] in unknown
+                else {}
+                for item in items
+            ]
+            raise exceptions.ValidationError(errors)
+        events = [
+            {
+                "event_id": item["event_id"],
+                "occurred_at": item["occurred_at"],
+                "node_id": item["node_id"],
+                "customer_id": item["customer"],
+                "action": item["action"],
+                "actor_type": item["actor"]["type"],
+                "actor_id": item["actor"]["id"],
+                "source_ip": services.normalise_ip(item["source_ip"]),
+                "details": item["details"],
+            }
+            for item in items
+        ]
+        result = services.ingest_node_events(events)
+        return Response(
+            {
+                "created": len(result.created),
+                "duplicates": result.duplicates,
+                "violations": result.violations,
+            },
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+def _unknown_customers(items: list[dict[str, Any]]) -> set[int]:
+    ids = {item["customer"] for item in items}
+    known = set(
+        get_user_model().objects.filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    return ids - known
+
+
+class AccessGrantCheck(generics.GenericAPIView):
+    """May this staff member look inside this node now, and by which grant?"""
+
+    authentication_classes = [ServiceTokenAuthentication]
+    permission_classes = [HasScope.of("access-check")]
+    serializer_class = AccessCheckResultSerializer
+
+    @extend_schema(
+        operation_id="access_grants_check",
+        parameters=[AccessCheckQuerySerializer],
+        responses={200: AccessCheckResultSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        query = AccessCheckQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        grant = services.check_access(
+            query.validated_data["node_id"], query.validated_data["staff_id"]
+        )
+        return Response(
+            AccessCheckResultSerializer(
+                {"permitted": grant is not None, "grant": grant}
+            ).data
+        )
+
+
+urlpatterns = [
+    path("node-events/", NodeEventIngest.as_view(), name="node-events"),
+    path("access-grants/check", AccessGrantCheck.as_view(), name="access-grants-check"),
+]

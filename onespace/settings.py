@@ -118,7 +118,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with the admin site that requires a second factor.
+    "accounts.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -147,7 +148,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "auditlog.middleware.AccessLogMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Unverified email or a password over 90 days old: nothing works until fixed.
+    "accounts.middleware.AccountGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Policy clause 3: a customer who has not accepted the notice in force is gated.
     "policy.middleware.NoticeGateMiddleware",
@@ -205,6 +209,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.password_validation.RecentPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:home"
@@ -222,10 +227,15 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 3
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 # django-axes: 5 failures for one account from one address within 15 minutes lock
-# that pair for 30 minutes.
+# that pair for 30 minutes. Axes has no failure window of its own (its cool-off
+# decides both), so accounts.lockout counts failures from axes' failure log.
+AXES_HANDLER = "accounts.lockout.FailureWindowHandler"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_FAILURE_WINDOW = timedelta(minutes=15)
+LOCKOUT_FAILURE_WINDOW = timedelta(minutes=15)
+# Failures while locked do not stretch the lock beyond 30 minutes.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "onespace.client_ip.axes_client_ip"
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
@@ -382,6 +392,43 @@ CSRF_FAILURE_VIEW = "onespace.views.csrf_failure"
 # many files per message and this many bytes per file.
 SUPPORT_ATTACHMENT_MAX_BYTES = env_int("SUPPORT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 SUPPORT_ATTACHMENT_MAX_COUNT = env_int("SUPPORT_ATTACHMENT_MAX_COUNT", 5)
+
+# --- billing ---
+
+# Revenue Code s.86/4 (1): the seller's name, address, tax ID and branch printed on
+# every tax invoice; a snapshot is frozen on each document at issue.
+BILLING_SELLER = {
+    "name": env_str(
+        "BILLING_SELLER_NAME",
+        "บริษัท วันสเปซ คอร์ปอเรชั่น จำกัด (OneSpace Corporation Co., Ltd.)",
+    ),
+    "address": env_str(
+        "BILLING_SELLER_ADDRESS",
+        "เลขที่ 999 อาคารวันสเปซ ถนนสุขุมวิท แขวงคลองเตยเหนือ เขตวัฒนา กรุงเทพมหานคร 10110",
+    ),
+    "tax_id": env_str("BILLING_SELLER_TAX_ID", "0107536000315"),
+    "branch": env_str("BILLING_SELLER_BRANCH", "00000"),
+}
+
+# --- auditlog -------------------------------------------------------------------------
+
+# Access logs, security events and node events are kept this long, then purged by
+# `manage.py purge_expired`. Computer-related Crime Act s.26: at least 90 days
+# (system check auditlog.E001).
+AUDITLOG_RETENTION_DAYS = env_int("AUDITLOG_RETENTION_DAYS", 365)
+# Requests to these path prefixes are not logged.
+AUDITLOG_SKIP_PATHS = env_list("AUDITLOG_SKIP_PATHS", "/static/,/healthz,/favicon.ico")
+# Access-log records are buffered in memory and written in bulk this often; a hard
+# crash loses at most this much. 0 disables the background flush.
+AUDITLOG_FLUSH_INTERVAL = env_int("AUDITLOG_FLUSH_INTERVAL_MS", 1000) / 1000
+# Records kept in memory while the database refuses writes; the oldest go first.
+AUDITLOG_BUFFER_MAX = env_int("AUDITLOG_BUFFER_MAX", 100_000)
+
+# --- accounts ---
+
+# The sign-up form (a subclass of accounts.forms.SignupForm); its on_signup hook runs
+# inside the sign-up transaction.
+SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 
 # --- policy ---------------------------------------------------------------------------
 

@@ -1,0 +1,129 @@
+"""In-memory buffer between the request cycle and the log tables.
+
+Requests and signal receivers only ``record(...)`` a dict: no database query is added
+to a request. A background thread per process flushes the buffer in bulk every
+``AUDITLOG_FLUSH_INTERVAL`` seconds; ``flush()`` also runs at interpreter exit (clean
+shutdown, gunicorn worker exit or restart) so nothing is lost then. A hard crash loses
+at most the last interval. If the database refuses a flush, the records stay buffered
+(up to ``AUDITLOG_BUFFER_MAX``, oldest dropped first) and are retried.
+
+Under the test runner no thread is started: tests call ``flush()`` themselves.
+"""
+
+import atexit
+import logging
+import os
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_flush_lock = threading.Lock()
+_records: list[tuple[str, dict[str, Any]]] = []
+_pid: int | None = None
+_stop = threading.Event()
+_thread: threading.Thread | None = None
+dropped = 0
+
+
+def _testing() -> bool:
+    from django.test.utils import _TestState  # type: ignore[attr-defined]
+
+    return hasattr(_TestState, "saved_data")
+
+
+def record(kind: str, values: dict[str, Any]) -> None:
+    """Queue one row (``kind`` is "access", "security" or "node") for the next flush."""
+    global dropped
+    _ensure_flusher()
+    with _lock:
+        _records.append((kind, values))
+        overflow = len(_records) - settings.AUDITLOG_BUFFER_MAX
+        if overflow > 0:
+            del _records[:overflow]
+            dropped += overflow
+
+
+def pending() -> int:
+    return len(_records)
+
+
+def clear() -> None:
+    with _lock:
+        _records.clear()
+
+
+def flush() -> int:
+    """Write every buffered record to the database now; return how many were written."""
+    from auditlog import services
+
+    with _flush_lock:
+        with _lock:
+            batch = list(_records)
+            _records.clear()
+        if not batch:
+            return 0
+        try:
+            services.write_buffered(batch)
+        except Exception:
+            # A failing log write never breaks a page: keep the rows for the next try.
+            logger.exception("audit log flush failed; %d records kept", len(batch))
+            with _lock:
+                _records[:0] = batch
+            return 0
+        return len(batch)
+
+
+def _run() -> None:
+    interval = settings.AUDITLOG_FLUSH_INTERVAL
+    while not _stop.wait(interval):
+        close_old_connections()
+        flush()
+    connection.close()
+
+
+def _ensure_flusher() -> None:
+    """Start this process's flusher thread once (again after a fork)."""
+    global _pid, _thread
+    if _pid == os.getpid():
+        return
+    with _lock:
+        if _pid == os.getpid():
+            return
+        _pid = os.getpid()
+        if _testing() or settings.AUDITLOG_FLUSH_INTERVAL <= 0:
+            return
+        _stop.clear()
+        _thread = threading.Thread(target=_run, name="auditlog-flusher", daemon=True)
+        _thread.start()
+        atexit.register(_at_exit)
+
+
+def _at_exit() -> None:
+    _stop.set()
+    if _pid == os.getpid():
+        flush()
+
+
+def install_sigterm_handler() -> None:
+    """Turn SIGTERM into a clean exit (so atexit flushes) where nobody else handles it.
+
+    ``runserver`` and ``db_worker`` leave SIGTERM at the default, which kills the process
+    without running atexit handlers; gunicorn installs its own handlers and exits cleanly.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+    handler: Callable[[int, Any], None] = _raise_system_exit
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _raise_system_exit(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)

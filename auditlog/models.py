@@ -1,0 +1,432 @@
+"""Audit log models: access logs, security events, node events, access grants, disclosures.
+
+The three log tables (``AccessLog``, ``SecurityEvent``, ``NodeEvent``) are append-only
+and hash-chained (``auditlog.chain``). Their user columns carry no database constraint
+and never cascade: erasing an account must not rewrite or delete evidence that the law
+tells us to keep (Computer-related Crime Act s.26).
+"""
+
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+GENESIS = "0" * 64
+
+
+def _log_user(related_name: str, verbose_name: Any) -> models.ForeignKey:
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name=related_name,
+    )
+
+
+class ChainedLog(models.Model):
+    """An append-only row whose hash covers its content and the previous row's hash."""
+
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    # Columns that the hash covers, in this order.
+    chain_fields: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+
+class AccessLogQuerySet(models.QuerySet["AccessLog"]):
+    def for_user(self, user: Any) -> "AccessLogQuerySet":
+        return self.filter(user=user)
+
+    def recent(self, days: int = 90) -> "AccessLogQuerySet":
+        return self.filter(occurred_at__gte=timezone.now() - timedelta(days=days))
+
+
+class AccessLog(ChainedLog):
+    """One HTTP request to the portal (policy 1.2.2: at least IP address and browser)."""
+
+    occurred_at = models.DateTimeField(_("time"), db_index=False)
+    user = _log_user("+", _("user"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    browser_family = models.CharField(_("browser"), max_length=50, blank=True)
+    browser_version = models.CharField(_("browser version"), max_length=30, blank=True)
+    os_family = models.CharField(_("operating system"), max_length=50, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=1000)
+    status = models.PositiveSmallIntegerField(_("status"))
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"))
+
+    chain_fields = (
+        "occurred_at",
+        "user_id",
+        "ip",
+        "browser_family",
+        "browser_version",
+        "os_family",
+        "user_agent",
+        "method",
+        "path",
+        "status",
+        "duration_ms",
+    )
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access log")
+        verbose_name_plural = _("access logs")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="auditlog_access_time"),
+            models.Index(
+                fields=["user", "-occurred_at", "-id"], name="auditlog_access_user"
+            ),
+            models.Index(
+                fields=["ip", "-occurred_at", "-id"], name="auditlog_access_ip"
+            ),
+            models.Index(
+                fields=["method", "-occurred_at", "-id"], name="auditlog_access_method"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.status}"
+
+
+class SecurityEventQuerySet(models.QuerySet["SecurityEvent"]):
+    def for_user(self, user: Any) -> "SecurityEventQuerySet":
+        return self.filter(user=user)
+
+    def recent(self, days: int = 90) -> "SecurityEventQuerySet":
+        return self.filter(occurred_at__gte=timezone.now() - timedelta(days=days))
+
+
+class SecurityEvent(ChainedLog):
+    """A sign-in, sign-out, failed sign-in, lockout, password change or staff view of personal data."""
+
+    class Action(models.TextChoices):
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_OUT = "sign_out", _("Signed out")
+        SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+        LOCKED_OUT = "locked_out", _("Locked out after failed sign-ins")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Staff viewed personal data")
+
+    occurred_at = models.DateTimeField(_("time"))
+    action = models.CharField(_("action"), max_length=30, choices=Action)
+    user = _log_user("+", _("user"))
+    # The address typed into a failed sign-in, which may belong to no account.
+    attempted_email = models.CharField(_("attempted email"), max_length=254, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    # For staff views of personal data: whose data, and which record.
+    subject = _log_user("+", _("data subject"))
+    object_label = models.CharField(_("record"), max_length=200, blank=True)
+
+    chain_fields = (
+        "occurred_at",
+        "action",
+        "user_id",
+        "attempted_email",
+        "ip",
+        "user_agent",
+        "subject_id",
+        "object_label",
+    )
+
+    objects = SecurityEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="auditlog_sec_time"),
+            models.Index(
+                fields=["user", "-occurred_at", "-id"], name="auditlog_sec_user"
+            ),
+            models.Index(
+                fields=["subject", "-occurred_at", "-id"], name="auditlog_sec_subject"
+            ),
+            models.Index(fields=["ip", "-occurred_at", "-id"], name="auditlog_sec_ip"),
+            models.Index(
+                fields=["action", "-occurred_at", "-id"], name="auditlog_sec_action"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class NodeEventQuerySet(models.QuerySet["NodeEvent"]):
+    def for_customer(self, user: Any) -> "NodeEventQuerySet":
+        return self.filter(customer=user)
+
+    def violations(self) -> "NodeEventQuerySet":
+        return self.filter(is_violation=True)
+
+
+class NodeEvent(ChainedLog):
+    """Something the control plane did to a customer's node (policy 1.2.1)."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", _("Created")
+        DELETE = "delete", _("Deleted")
+        START = "start", _("Started")
+        STOP = "stop", _("Stopped")
+        REBOOT = "reboot", _("Rebooted")
+        RESIZE = "resize", _("Resized")
+        REBUILD = "rebuild", _("Rebuilt")
+        SNAPSHOT = "snapshot", _("Snapshot taken")
+        RESTORE = "restore", _("Restored from snapshot")
+        BACKUP = "backup", _("Backed up")
+        NETWORK_CHANGE = "network_change", _("Network changed")
+        CONSOLE_ACCESS = "console_access", _("Console opened")
+        DISK_ACCESS = "disk_access", _("Disk accessed")
+
+    class Actor(models.TextChoices):
+        CUSTOMER = "customer", _("Customer")
+        STAFF = "staff", _("Staff")
+        SYSTEM = "system", _("System")
+
+    # Policy 1.2.1: staff look inside a node only when the customer allows it.
+    INTERNAL_ACCESS: ClassVar[frozenset[str]] = frozenset(
+        {Action.CONSOLE_ACCESS, Action.DISK_ACCESS}
+    )
+
+    event_id = models.UUIDField(_("event id"), unique=True)
+    occurred_at = models.DateTimeField(_("time"))
+    received_at = models.DateTimeField(_("received at"))
+    node_id = models.CharField(_("node"), max_length=64)
+    customer = _log_user("+", _("customer"))
+    action = models.CharField(_("action"), max_length=30, choices=Action)
+    actor_type = models.CharField(_("actor"), max_length=10, choices=Actor)
+    actor_id = models.CharField(_("actor id"), max_length=64, blank=True)
+    source_ip = models.GenericIPAddressField(_("source IP"), null=True, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    grant = models.ForeignKey(
+        "AccessGrant",
+        verbose_name=_("access grant"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    is_violation = models.BooleanField(_("violation"), default=False)
+
+    chain_fields = (
+        "event_id",
+        "occurred_at",
+        "received_at",
+        "node_id",
+        "customer_id",
+        "action",
+        "actor_type",
+        "actor_id",
+        "source_ip",
+        "details",
+        "grant_id",
+        "is_violation",
+    )
+
+    objects = NodeEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("node event")
+        verbose_name_plural = _("node events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="auditlog_node_time"),
+            models.Index(
+                fields=["customer", "-occurred_at", "-id"],
+                name="auditlog_node_customer",
+            ),
+            models.Index(
+                fields=["node_id", "-occurred_at", "-id"], name="auditlog_node_node"
+            ),
+            models.Index(
+                fields=["action", "-occurred_at", "-id"], name="auditlog_node_action"
+            ),
+            models.Index(
+                fields=["-occurred_at"],
+                name="auditlog_node_violation",
+                condition=models.Q(is_violation=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.action}"
+
+
+class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
+    def active(self, at: datetime | None = None) -> "AccessGrantQuerySet":
+        """Grants in force at ``at`` (default now): started, not expired, not revoked."""
+        at = at or timezone.now()
+        return self.filter(starts_at__lte=at, expires_at__gt=at).exclude(
+            revoked_at__lte=at
+        )
+
+
+class AccessGrant(models.Model):
+    """A customer's permission for staff to look inside one node for a bounded time."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="access_grants",
+    )
+    node_id = models.CharField(_("node"), max_length=64)
+    reason = models.CharField(_("reason"), max_length=500)
+    ticket_reference = models.CharField(
+        _("ticket reference"), max_length=64, blank=True
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = AccessGrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access grant")
+        verbose_name_plural = _("access grants")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["node_id", "expires_at"], name="auditlog_grant_node"),
+            models.Index(
+                fields=["customer", "-created_at"], name="auditlog_grant_customer"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("starts_at")),
+                name="auditlog_grant_expires_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        now = timezone.now()
+        return self.starts_at <= now < self.expires_at and (
+            self.revoked_at is None or self.revoked_at > now
+        )
+
+
+class DisclosureQuerySet(models.QuerySet["Disclosure"]):
+    def restricted_on(self, day: date) -> "DisclosureQuerySet":
+        return self.filter(is_restricted=True, restricted_until__gte=day)
+
+    def visible_to_subject(self, day: date) -> "DisclosureQuerySet":
+        """Disclosures a customer may be told about (not under a legal restriction on ``day``)."""
+        return self.exclude(is_restricted=True, restricted_until__gte=day)
+
+
+class Disclosure(models.Model):
+    """A disclosure of personal data to an authority (policy clause 2: only by law)."""
+
+    authority = models.CharField(_("authority"), max_length=200)
+    legal_basis = models.CharField(
+        _("legal basis"),
+        max_length=300,
+        help_text=_("Statute and section, court order or letter reference."),
+    )
+    requested_on = models.DateField(_("request date"))
+    categories = models.JSONField(
+        _("categories disclosed"),
+        default=list,
+        help_text=_("Keys of personal-data categories from the registry."),
+    )
+    customers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customers concerned"),
+        related_name="disclosures",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    disclosed_at = models.DateTimeField(_("disclosed at"))
+    is_restricted = models.BooleanField(
+        _("restricted by law"),
+        default=False,
+        help_text=_("The law forbids telling the customer until the end date."),
+    )
+    restriction_reason = models.CharField(
+        _("restriction reason"), max_length=300, blank=True
+    )
+    restricted_until = models.DateField(_("restricted until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    objects = DisclosureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["-disclosed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_restricted=False)
+                | (
+                    models.Q(restricted_until__isnull=False)
+                    & ~models.Q(restriction_reason="")
+                ),
+                name="auditlog_disclosure_restriction_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.authority} ({self.disclosed_at:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        super().clean()
+        from policy.registry import registry
+
+        known = {category.key for category in registry}
+        unknown = [key for key in self.categories or [] if key not in known]
+        if unknown:
+            raise ValidationError(
+                {
+                    "categories": _("Unknown categories: %(keys)s")
+                    % {"keys": ", ".join(unknown)}
+                }
+            )
+        if self.is_restricted and (
+            not self.restricted_until or not self.restriction_reason
+        ):
+            raise ValidationError(_("A restriction needs a reason and an end date."))
+
+
+class PurgeCheckpoint(models.Model):
+    """The hash of the last row a retention purge removed, so the chain still verifies."""
+
+    table = models.CharField(max_length=100)
+    last_id = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    purged_count = models.BigIntegerField()
+    purged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_id"]
+        indexes = [
+            models.Index(fields=["table", "-last_id"], name="auditlog_checkpoint")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.table} <= {self.last_id}"

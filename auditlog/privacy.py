@@ -1,0 +1,169 @@
+"""Personal data held by the audit log (policy 1.2, clause 2)."""
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from auditlog import services
+from auditlog.models import AccessGrant, AccessLog, Disclosure, NodeEvent, SecurityEvent
+from policy import registry as privacy
+
+LOG_RETENTION = timedelta(days=settings.AUDITLOG_RETENTION_DAYS)
+LOG_RETENTION_REASON = _(
+    "Computer-related Crime Act s.26: traffic data is kept at least 90 days; "
+    "we keep it for the configured log retention period."
+)
+
+
+@privacy.register
+class AccessLogData(privacy.Category):
+    """Website access logs: address and browser of every request (policy 1.2.2)."""
+
+    key = "auditlog-access-log"
+    name = _("Website access logs")
+    model = AccessLog
+    fields = (
+        "ip",
+        "user_agent",
+        "browser_family",
+        "browser_version",
+        "os_family",
+        "path",
+    )
+    export_fields = ("occurred_at", "method", "status")
+    purpose = _(
+        "Look back when a problem occurs and keep traffic data as the law requires (policy 1.2.2)"
+    )
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = LOG_RETENTION
+    retention_reason = LOG_RETENTION_REASON
+    retention_from = "occurred_at"
+    subject = "user"
+    erasure = privacy.Erasure.RETAIN
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        return services.purge_log(
+            AccessLog, before=now - LOG_RETENTION, time_field="occurred_at"
+        )
+
+
+@privacy.register
+class SecurityEventData(privacy.Category):
+    """Sign-ins, sign-outs, failed sign-ins, lockouts, password changes and staff views of a person's data."""
+
+    key = "auditlog-security-event"
+    name = _("Sign-in and security events")
+    model = SecurityEvent
+    fields = ("ip", "user_agent", "attempted_email", "object_label")
+    export_fields = ("occurred_at", "action")
+    purpose = _(
+        "Protect accounts and show who looked at personal data (policy 1.2, clause 2)"
+    )
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = LOG_RETENTION
+    retention_reason = LOG_RETENTION_REASON
+    retention_from = "occurred_at"
+    subject = "user"
+    erasure = privacy.Erasure.RETAIN
+
+    @classmethod
+    def for_subject(cls, user: models.Model) -> models.QuerySet:
+        return SecurityEvent.objects.filter(Q(user=user) | Q(subject=user))
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        return services.purge_log(
+            SecurityEvent, before=now - LOG_RETENTION, time_field="occurred_at"
+        )
+
+
+@privacy.register
+class NodeEventData(privacy.Category):
+    """What was done to a customer's nodes, by whom and from where (policy 1.2.1)."""
+
+    key = "auditlog-node-event"
+    name = _("Node activity")
+    model = NodeEvent
+    fields = ("node_id", "actor_id", "source_ip", "details")
+    export_fields = ("event_id", "occurred_at", "action", "actor_type", "is_violation")
+    purpose = _("Record node creation, deletion and management (policy 1.2.1)")
+    legal_basis = privacy.Basis.CONTRACT
+    retention = LOG_RETENTION
+    retention_reason = LOG_RETENTION_REASON
+    retention_from = "received_at"
+    subject = "customer"
+    erasure = privacy.Erasure.RETAIN
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        return services.purge_log(
+            NodeEvent, before=now - LOG_RETENTION, time_field="received_at"
+        )
+
+
+@privacy.register
+class AccessGrantData(privacy.Category):
+    """Permissions a customer gave staff to look inside a node, with reason and ticket."""
+
+    key = "auditlog-access-grant"
+    name = _("Access grants")
+    model = AccessGrant
+    fields = ("node_id", "reason", "ticket_reference")
+    export_fields = ("starts_at", "expires_at", "revoked_at")
+    purpose = _(
+        "Prove that staff looked inside a node only with the customer's permission (policy 1.2.1)"
+    )
+    legal_basis = privacy.Basis.CONTRACT
+    retention = LOG_RETENTION
+    retention_reason = LOG_RETENTION_REASON
+    retention_from = "expires_at"
+    subject = "customer"
+    erasure = privacy.Erasure.RETAIN
+
+
+@privacy.register
+class DisclosureData(privacy.Category):
+    """Disclosures of a customer's data to authorities (clause 2), unless the law restricts telling them."""
+
+    key = "auditlog-disclosure"
+    name = _("Disclosures to authorities")
+    model = Disclosure
+    fields = ("customers",)
+    export_fields = (
+        "authority",
+        "legal_basis",
+        "requested_on",
+        "categories",
+        "disclosed_at",
+    )
+    purpose = _(
+        "Account for every disclosure made because the law required it (clause 2)"
+    )
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = None
+    retention_reason = _(
+        "Kept as long as the account exists, as proof that disclosures were lawful."
+    )
+    subject = "customers"
+    recipients = (_("Authorities named in each disclosure, as the law requires"),)
+    erasure = privacy.Erasure.RETAIN
+
+    @classmethod
+    def for_subject(cls, user: models.Model) -> models.QuerySet:
+        # A restriction by law (e.g. a court order) hides the record until its end date.
+        return Disclosure.objects.filter(customers=user).visible_to_subject(
+            timezone.localdate()
+        )
+
+    @classmethod
+    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+        # Never the other customers concerned: only what was disclosed about this one.
+        rows = cls.for_subject(user).order_by("pk").values("pk", *cls.export_fields)
+        yield from rows.iterator(chunk_size=2000)

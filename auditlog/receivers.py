@@ -1,0 +1,147 @@
+"""Security events from accounts and django-axes signals, and staff views of personal data."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from auditlog import buffer
+from auditlog.models import SecurityEvent
+from onespace.client_ip import client_ip
+
+
+def record_security_event(
+    action: str,
+    request: HttpRequest | None,
+    *,
+    user_id: int | None = None,
+    attempted_email: str = "",
+    subject_id: int | None = None,
+    object_label: str = "",
+) -> None:
+    """Queue a security event; it reaches the database with the next flush."""
+    buffer.record(
+        "security",
+        {
+            "occurred_at": timezone.now(),
+            "action": action,
+            "user_id": user_id,
+            "attempted_email": attempted_email[:254],
+            "ip": client_ip(request) if request is not None else None,
+            "user_agent": (
+                request.META.get("HTTP_USER_AGENT", "")[:512]
+                if request is not None
+                else ""
+            ),
+            "subject_id": subject_id,
+            "object_label": object_label[:200],
+        },
+    )
+
+
+def on_logged_in(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    record_security_event(SecurityEvent.Action.SIGN_IN, request, user_id=user.pk)
+
+
+def on_logged_out(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    record_security_event(
+        SecurityEvent.Action.SIGN_OUT, request, user_id=getattr(user, "pk", None)
+    )
+
+
+def on_login_failed(
+    sender: Any,
+    credentials: dict[str, Any],
+    request: HttpRequest | None = None,
+    **kwargs: Any,
+) -> None:
+    email = str(credentials.get("username") or credentials.get("email") or "")
+    record_security_event(
+        SecurityEvent.Action.SIGN_IN_FAILED, request, attempted_email=email
+    )
+
+
+def on_locked_out(
+    sender: Any, request: HttpRequest | None, username: str | None = None, **kwargs: Any
+) -> None:
+    record_security_event(
+        SecurityEvent.Action.LOCKED_OUT, request, attempted_email=str(username or "")
+    )
+
+
+def on_user_pre_save(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # AbstractBaseUser keeps the new raw password in ``_password`` until saved: a
+    # password change is visible here without querying the old row.
+    instance._auditlog_password_changed = (
+        not instance._state.adding and getattr(instance, "_password", None) is not None
+    )
+
+
+def on_user_post_save(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    if getattr(instance, "_auditlog_password_changed", False) and not created:
+        instance._auditlog_password_changed = False
+        record_security_event(
+            SecurityEvent.Action.PASSWORD_CHANGED, None, user_id=instance.pk
+        )
+
+
+def _subject_of(model_admin: admin.ModelAdmin, path: str, object_id: str) -> int | None:
+    model = model_admin.model
+    try:
+        if not path:
+            return int(object_id)
+        return (
+            model._default_manager.filter(pk=object_id)
+            .values_list(path, flat=True)
+            .first()
+        )
+    except Exception:
+        return None
+
+
+def log_personal_data_views(model_admin: admin.ModelAdmin, subject_path: str) -> None:
+    """Wrap ``model_admin.change_view`` so a staff member opening a record is logged."""
+    original: Callable[..., HttpResponse] = model_admin.change_view
+    if getattr(original, "_auditlog_wrapped", False):
+        return
+
+    @wraps(original)
+    def change_view(
+        request: HttpRequest, object_id: str, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        response = original(request, object_id, *args, **kwargs)
+        if response.status_code == 200:
+            try:
+                opts = model_admin.model._meta
+                record_security_event(
+                    SecurityEvent.Action.PERSONAL_DATA_VIEWED,
+                    request,
+                    user_id=request.user.pk,
+                    subject_id=_subject_of(model_admin, subject_path, object_id),
+                    object_label=f"{opts.label_lower}:{object_id}",
+                )
+            except Exception:  # the log never breaks the page
+                pass
+        return response
+
+    change_view._auditlog_wrapped = True  # type: ignore[attr-defined]
+    model_admin.change_view = change_view  # type: ignore[method-assign]
+
+
+def wrap_admin_change_views() -> None:
+    """Log staff views of every model the personal-data registry declares."""
+    from policy.registry import registry
+
+    paths: dict[type, str] = {}
+    for category in registry:
+        paths.setdefault(category.model, category.subject)
+    for model, model_admin in admin.site._registry.items():
+        if model in paths:
+            log_personal_data_views(model_admin, paths[model])

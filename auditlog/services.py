@@ -1,0 +1,313 @@
+"""The audit log's verbs: write buffered rows, ingest node events, grant and revoke access, purge."""
+
+import ipaddress
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+import ua_parser
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from auditlog import chain
+from auditlog.models import (
+    AccessGrant,
+    AccessLog,
+    ChainedLog,
+    NodeEvent,
+    PurgeCheckpoint,
+    SecurityEvent,
+)
+
+MAX_GRANT_HOURS = 72
+
+
+@lru_cache(maxsize=2048)
+def parse_user_agent(user_agent: str) -> tuple[str, str, str]:
+    """Browser family, browser version and OS family of a user agent (cached: few distinct agents)."""
+    result = ua_parser.parse(user_agent)
+    browser, os_ = result.user_agent, result.os
+    family = browser.family if browser else ""
+    version = (
+        ".".join(p for p in (browser.major, browser.minor) if p) if browser else ""
+    )
+    return family[:50], version[:30], (os_.family if os_ else "")[:50]
+
+
+def normalise_ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+def _access_rows(batch: Iterable[dict[str, Any]]) -> list[AccessLog]:
+    rows = []
+    for values in batch:
+        family, version, os_family = parse_user_agent(values.get("user_agent", ""))
+        rows.append(
+            AccessLog(
+                browser_family=family,
+                browser_version=version,
+                os_family=os_family,
+                **values,
+            )
+        )
+    return rows
+
+
+def _security_rows(batch: list[dict[str, Any]]) -> list[SecurityEvent]:
+    # Failed sign-ins name an address, not an account: resolve them here, in one query
+    # per flush, rather than in the request.
+    emails = {
+        v["attempted_email"].lower()
+        for v in batch
+        if v.get("attempted_email") and not v.get("user_id")
+    }
+    owners: dict[str, int] = {}
+    if emails:
+        owners = dict(
+            get_user_model().objects.filter(email__in=emails).values_list("email", "pk")
+        )
+    rows = []
+    for values in batch:
+        if values.get("attempted_email") and not values.get("user_id"):
+            values = {
+                **values,
+                "user_id": owners.get(values["attempted_email"].lower()),
+            }
+        rows.append(SecurityEvent(**values))
+    return rows
+
+
+def write_buffered(batch: list[tuple[str, dict[str, Any]]]) -> None:
+    """Chain and insert a flushed batch of buffered records, one bulk INSERT per table."""
+    access = [values for kind, values in batch if kind == "access"]
+    security = [values for kind, values in batch if kind == "security"]
+    if access:
+        chain.append(AccessLog, _access_rows(access))
+    if security:
+        chain.append(SecurityEvent, _security_rows(security))
+
+
+# --- Node events ----------------------------------------------------------------------
+
+
+@dataclass
+class IngestResult:
+    """What happened to a batch of node events."""
+
+    created: list[uuid.UUID] = field(default_factory=list)
+    duplicates: list[uuid.UUID] = field(default_factory=list)
+    violations: list[uuid.UUID] = field(default_factory=list)
+
+
+def _covering_grants(events: list[dict[str, Any]]) -> dict[str, list[AccessGrant]]:
+    nodes = {
+        e["node_id"]
+        for e in events
+        if e["actor_type"] == NodeEvent.Actor.STAFF
+        and e["action"] in NodeEvent.INTERNAL_ACCESS
+    }
+    grants: dict[str, list[AccessGrant]] = {}
+    if nodes:
+        for grant in AccessGrant.objects.filter(node_id__in=nodes).order_by("pk"):
+            grants.setdefault(grant.node_id, []).append(grant)
+    return grants
+
+
+def _grant_for(
+    event: dict[str, Any], grants: dict[str, list[AccessGrant]]
+) -> AccessGrant | None:
+    at = event["occurred_at"]
+    for grant in grants.get(event["node_id"], ()):
+        if (
+            grant.customer_id == event["customer_id"]
+            and grant.starts_at <= at < grant.expires_at
+            and (grant.revoked_at is None or grant.revoked_at > at)
+        ):
+            return grant
+    return None
+
+
+def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
+    """Store new node events (validated), skip known event ids, flag staff access without a grant.
+
+    Retries are safe: an event id already stored is reported as a duplicate and nothing
+    is written for it. Violations are emailed to the Privacy officer group after commit.
+    """
+    from auditlog import tasks
+
+    result = IngestResult()
+    received_at = timezone.now()
+    with transaction.atomic():
+        # The chain lock is taken before the duplicate check, so two retries of the same
+        # batch arriving together cannot both insert it.
+        chain.lock_table(NodeEvent)
+        ids = [e["event_id"] for e in events]
+        known = set(
+            NodeEvent.objects.filter(event_id__in=ids).values_list(
+                "event_id", flat=True
+            )
+        )
+        grants = _covering_grants(events)
+        rows = []
+        for event in events:
+            if event["event_id"] in known:
+                result.duplicates.append(event["event_id"])
+                continue
+            known.add(event["event_id"])
+            grant = None
+            is_violation = False
+            if (
+                event["actor_type"] == NodeEvent.Actor.STAFF
+                and event["action"] in NodeEvent.INTERNAL_ACCESS
+            ):
+                grant = _grant_for(event, grants)
+                is_violation = grant is None
+            rows.append(
+                NodeEvent(
+                    received_at=received_at,
+                    grant_id=grant.pk if grant else None,
+                    is_violation=is_violation,
+                    **event,
+                )
+            )
+            result.created.append(event["event_id"])
+            if is_violation:
+                result.violations.append(event["event_id"])
+        chain.append(NodeEvent, rows)
+        if result.violations:
+            violation_ids = [str(v) for v in result.violations]
+            transaction.on_commit(
+                lambda: tasks.notify_violations.enqueue(violation_ids)
+            )
+    return result
+
+
+# --- Access grants --------------------------------------------------------------------
+
+
+def customer_owns_node(customer: Any, node_id: str) -> bool:
+    """A node is the customer's when the control plane's events name them as its customer."""
+    return NodeEvent.objects.filter(node_id=node_id, customer=customer).exists()
+
+
+def customer_nodes(customer: Any) -> list[str]:
+    return list(
+        NodeEvent.objects.filter(customer=customer)
+        .order_by("node_id")
+        .values_list("node_id", flat=True)
+        .distinct()
+    )
+
+
+def grant_access(
+    customer: Any,
+    *,
+    node_id: str,
+    reason: str,
+    hours: int,
+    ticket_reference: str = "",
+    now: datetime | None = None,
+) -> AccessGrant:
+    """Let staff look inside ``node_id`` for ``hours`` (at most 72) from now."""
+    now = now or timezone.now()
+    if not 1 <= hours <= MAX_GRANT_HOURS:
+        raise ValidationError({"hours": _("Access can be granted for 1 to 72 hours.")})
+    if not customer_owns_node(customer, node_id):
+        raise ValidationError({"node_id": _("This node is not one of yours.")})
+    return AccessGrant.objects.create(
+        customer=customer,
+        node_id=node_id,
+        reason=reason,
+        ticket_reference=ticket_reference,
+        starts_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+
+
+def revoke_grant(grant: AccessGrant, *, now: datetime | None = None) -> AccessGrant:
+    """End ``grant`` now; revoking an ended grant changes nothing."""
+    now = now or timezone.now()
+    if grant.revoked_at is None and grant.expires_at > now:
+        grant.revoked_at = now
+        grant.save(update_fields=["revoked_at"])
+    return grant
+
+
+def check_access(
+    node_id: str, staff_id: int, *, at: datetime | None = None
+) -> AccessGrant | None:
+    """The grant that lets staff member ``staff_id`` into ``node_id`` now, if any."""
+    staff = get_user_model().objects.filter(pk=staff_id, is_staff=True, is_active=True)
+    if not staff.exists():
+        return None
+    return (
+        AccessGrant.objects.active(at)
+        .filter(node_id=node_id)
+        .order_by("-expires_at")
+        .first()
+    )
+
+
+# --- Retention purge ------------------------------------------------------------------
+
+
+def purge_log(model: type[ChainedLog], *, before: datetime, time_field: str) -> int:
+    """Delete the oldest rows of a log table whose ``time_field`` is before ``before``.
+
+    Only a prefix of the chain goes (rows up to the first one still within retention),
+    and the last removed row's hash is kept as the new anchor, so the rest still verifies.
+    On PostgreSQL the purge is the one writer the append-only triggers let through.
+    """
+    manager = model._default_manager
+    with transaction.atomic():
+        chain.lock_table(model)
+        keep_from = (
+            manager.order_by("id")
+            .filter(**{f"{time_field}__gte": before})
+            .values_list("id", flat=True)
+            .first()
+        )
+        doomed = (
+            manager.all() if keep_from is None else manager.filter(id__lt=keep_from)
+        )
+        last = doomed.order_by("-id").values_list("id", "hash").first()
+        if last is None:
+            return 0
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL onespace.purge = 'on'")
+        count = doomed.order_by()._raw_delete(doomed.db)  # type: ignore[attr-defined]
+        PurgeCheckpoint.objects.create(
+            table=model._meta.db_table,
+            last_id=last[0],
+            last_hash=last[1],
+            purged_count=count,
+        )
+    return count
+
+
+def retention() -> timedelta:
+    return timedelta(days=settings.AUDITLOG_RETENTION_DAYS)
+
+
+def purge_expired_logs(now: datetime | None = None) -> dict[str, int]:
+    """Purge all three log tables past ``AUDITLOG_RETENTION_DAYS``."""
+    now = now or timezone.now()
+    before = now - retention()
+    return {
+        "access": purge_log(AccessLog, before=before, time_field="occurred_at"),
+        "security": purge_log(SecurityEvent, before=before, time_field="occurred_at"),
+        "node": purge_log(NodeEvent, before=before, time_field="received_at"),
+    }

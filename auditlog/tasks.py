@@ -1,0 +1,48 @@
+"""Background work of the audit log."""
+
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from accounts import roles
+from auditlog import services
+from auditlog.models import NodeEvent
+
+
+@task
+def notify_violations(event_ids: list[str]) -> int:
+    """Email every Privacy officer about staff access to nodes that no grant covered."""
+    events = list(
+        NodeEvent.objects.filter(event_id__in=event_ids).order_by("occurred_at")
+    )
+    if not events:
+        return 0
+    officers = get_user_model().objects.filter(
+        groups__name=roles.PRIVACY_OFFICER, is_active=True
+    )
+    sent = 0
+    for officer in officers:
+        with translation.override(officer.language):
+            context = {"events": events, "officer": officer}
+            subject = render_to_string(
+                "auditlog/email/violation.subject.txt", context
+            ).strip()
+            message = EmailMultiAlternatives(
+                subject=subject,
+                body=render_to_string("auditlog/email/violation.txt", context),
+                to=[officer.email],
+            )
+            message.attach_alternative(
+                render_to_string("auditlog/email/violation.html", context), "text/html"
+            )
+            message.send()
+            sent += 1
+    return sent
+
+
+@task
+def purge_expired_logs() -> dict[str, int]:
+    """Retention purge of the log tables (run daily; `manage.py purge_expired` does the same)."""
+    return services.purge_expired_logs()
