@@ -25,6 +25,27 @@ class StaffFactory(CustomerFactory):
     phone = ""
 
 
+# --- billing ---
+
+
+class BillingProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "billing.BillingProfile"
+
+    customer = factory.SubFactory(CustomerFactory)
+    legal_name = "บริษัท ตัวอย่าง จำกัด"
+    address_line = "99/1 ถนนพหลโยธิน"
+    subdistrict = "สามเสนใน"
+    district = "พญาไท"
+    province = "กรุงเทพมหานคร"
+    postcode = "10400"
+    tax_id = "0107536000315"
+    branch = "00000"
+    email = factory.LazyAttribute(lambda profile: profile.customer.email)
+    phone = "021234567"
+    is_default = True
+
+
 # --- policy ---------------------------------------------------------------------------
 
 

@@ -1,0 +1,444 @@
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from billing import services
+from billing.forms import AdjustmentForm, PaymentForm, ReplacementForm
+from billing.models import BillingProfile, Document, DocumentLine, Payment, VatRate
+
+
+@admin.register(BillingProfile)
+class BillingProfileAdmin(admin.ModelAdmin):
+    list_display = (
+        "legal_name",
+        "tax_id",
+        "branch",
+        "province",
+        "customer",
+        "is_default",
+    )
+    list_select_related = ("customer",)
+    search_fields = ("legal_name", "tax_id", "customer__email")
+    raw_id_fields = ("customer",)
+    show_full_result_count = False
+    fieldsets = (
+        (None, {"fields": ("customer", "is_default")}),
+        (
+            _("Personal data"),
+            {
+                "fields": (
+                    "legal_name",
+                    "tax_id",
+                    "branch",
+                    "address_line",
+                    "subdistrict",
+                    "district",
+                    "province",
+                    "postcode",
+                    "email",
+                    "phone",
+                )
+            },
+        ),
+    )
+
+
+@admin.register(VatRate)
+class VatRateAdmin(admin.ModelAdmin):
+    list_display = ("rate", "valid_from", "valid_until")
+
+
+class DocumentLineInline(admin.TabularInline):
+    model = DocumentLine
+    fields = ("description", "quantity", "unit_price")
+    extra = 1
+    min_num = 1
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (
+            obj is None or obj.status == Document.Status.DRAFT
+        ) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (
+            obj is None or obj.status == Document.Status.DRAFT
+        ) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (
+            obj is None or obj.status == Document.Status.DRAFT
+        ) and super().has_delete_permission(request, obj)
+
+
+class CancelledFilter(admin.SimpleListFilter):
+    title = _("cancelled")
+    parameter_name = "cancelled"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Cancelled")), ("no", _("Not cancelled"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(cancelled_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(cancelled_at__isnull=True)
+        return queryset
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    """Finance drafts billing notes here; issued documents are read-only and never deleted."""
+
+    list_display = (
+        "__str__",
+        "kind",
+        "status",
+        "buyer_name",
+        "total",
+        "issued_on",
+        "is_cancelled_display",
+        "pdf_link",
+    )
+    list_filter = ("kind", "status", CancelledFilter)
+    list_select_related = ("customer",)
+    search_fields = ("number", "buyer_name", "buyer_tax_id")
+    show_full_result_count = False
+    raw_id_fields = ("profile",)
+    inlines = [DocumentLineInline]
+    actions = ["issue_selected"]
+    readonly_fields = (
+        "number",
+        "kind",
+        "status",
+        "issued_on",
+        "customer",
+        "vat_rate",
+        "subtotal",
+        "vat_amount",
+        "total",
+        "seller_name",
+        "seller_address",
+        "seller_tax_id",
+        "seller_branch",
+        "buyer_name",
+        "buyer_address",
+        "buyer_tax_id",
+        "buyer_branch",
+        "buyer_email",
+        "buyer_phone",
+        "billing_note",
+        "payment",
+        "original",
+        "original_value",
+        "corrected_value",
+        "reason_code",
+        "reason_text",
+        "replaces",
+        "cancelled_at",
+        "cancellation_reason",
+        "pdf_link",
+        "document_actions",
+    )
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None or obj.status == Document.Status.DRAFT:
+            return ("profile",)
+        return list(self.readonly_fields)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None or obj.status == Document.Status.DRAFT:
+            return ()
+        return self.readonly_fields
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Revenue Code s.86/9-10: issued documents are corrected by notes, never edited.
+        if obj is not None and obj.status != Document.Status.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.status != Document.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        actions = super().get_actions(request, *args, **kwargs)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def save_model(
+        self, request: HttpRequest, obj: Document, form: Any, change: bool
+    ) -> None:
+        obj.kind = Document.Kind.BILLING_NOTE
+        if obj.profile is not None:
+            obj.customer = obj.profile.customer
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("cancelled"), boolean=True)
+    def is_cancelled_display(self, obj: Document) -> bool:
+        return obj.is_cancelled
+
+    @admin.display(description=_("PDF"))
+    def pdf_link(self, obj: Document) -> str:
+        if not obj.pdf:
+            return "—"
+        return format_html(
+            '<a href="{}">PDF</a>', reverse("billing:document-pdf", args=[obj.pk])
+        )
+
+    @admin.display(description=_("Corrections"))
+    def document_actions(self, obj: Document) -> str:
+        if (
+            obj.kind != Document.Kind.TAX_INVOICE
+            or obj.is_cancelled
+            or not obj.is_issued
+        ):
+            return "—"
+        return format_html(
+            '<a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a> <a class="button" href="{}">{}</a>',
+            reverse(
+                "admin:billing_document_adjust",
+                args=[obj.pk, Document.Kind.CREDIT_NOTE],
+            ),
+            _("Issue a credit note"),
+            reverse(
+                "admin:billing_document_adjust", args=[obj.pk, Document.Kind.DEBIT_NOTE]
+            ),
+            _("Issue a debit note"),
+            reverse("admin:billing_document_replace", args=[obj.pk]),
+            _("Cancel and replace"),
+        )
+
+    @admin.action(description=_("Issue the selected drafts"), permissions=["issue"])
+    def issue_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for document in queryset.filter(status=Document.Status.DRAFT).order_by("pk"):
+            try:
+                services.issue_document(document)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{document}: {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("Issued %(number)s.") % {"number": document.number},
+                    messages.SUCCESS,
+                )
+
+    def has_issue_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("billing.issue_document")
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:pk>/adjust/<str:kind>/",
+                self.admin_site.admin_view(self.adjust_view),
+                name="billing_document_adjust",
+            ),
+            path(
+                "<int:pk>/replace/",
+                self.admin_site.admin_view(self.replace_view),
+                name="billing_document_replace",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _form_page(
+        self, request: HttpRequest, document: Document, form: Any, title: str
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": document,
+            "form": form,
+            "title": title,
+        }
+        return TemplateResponse(
+            request, "admin/billing/document/form_page.html", context
+        )
+
+    def adjust_view(self, request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+        if not request.user.has_perm("billing.issue_document") or kind not in (
+            Document.Kind.CREDIT_NOTE,
+            Document.Kind.DEBIT_NOTE,
+        ):
+            return HttpResponse(status=403)
+        document = get_object_or_404(Document.objects.issued().tax_invoices(), pk=pk)
+        form = AdjustmentForm(request.POST or None, initial={"original": document})
+        form.fields["original"].disabled = True
+        reasons = (
+            Document.CREDIT_REASONS
+            if kind == Document.Kind.CREDIT_NOTE
+            else Document.DEBIT_REASONS
+        )
+        choices = [(r.value, r.label) for r in reasons]
+        form.fields["reason_code"].choices = choices  # type: ignore[attr-defined]
+        if request.method == "POST" and form.is_valid():
+            try:
+                note = services.issue_adjustment(
+                    document,
+                    kind=kind,
+                    corrected_value=form.cleaned_data["corrected_value"],
+                    reason_code=form.cleaned_data["reason_code"],
+                    reason_text=form.cleaned_data["reason_text"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                self.message_user(
+                    request,
+                    _("Issued %(number)s.") % {"number": note.number},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:billing_document_change", args=[note.pk])
+                )
+        title = (
+            _("Credit note for %(number)s")
+            if kind == Document.Kind.CREDIT_NOTE
+            else _("Debit note for %(number)s")
+        )
+        return self._form_page(
+            request, document, form, title % {"number": document.number}
+        )
+
+    def replace_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("billing.issue_document"):
+            return HttpResponse(status=403)
+        document = get_object_or_404(Document.objects.issued().tax_invoices(), pk=pk)
+        form = ReplacementForm(
+            request.POST or None, initial={"profile": document.profile}
+        )
+        form.fields["profile"].queryset = BillingProfile.objects.filter(  # type: ignore[attr-defined]
+            customer_id=document.customer_id
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                replacement = services.replace_tax_invoice(
+                    document,
+                    profile=form.cleaned_data["profile"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                self.message_user(
+                    request,
+                    _("Cancelled %(old)s and issued %(new)s.")
+                    % {"old": document.number, "new": replacement.number},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:billing_document_change", args=[replacement.pk])
+                )
+        return self._form_page(
+            request,
+            document,
+            form,
+            _("Cancel and replace %(number)s") % {"number": document.number},
+        )
+
+
+class CertificateFilter(admin.SimpleListFilter):
+    """Finance's list of 50 ทวิ certificates still to collect."""
+
+    title = _("withholding certificate")
+    parameter_name = "certificate"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("missing", _("Missing")), ("received", _("Received"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "missing":
+            return queryset.filter(withheld_amount__gt=0, certificate_number="")
+        if self.value() == "received":
+            return queryset.filter(withheld_amount__gt=0).exclude(certificate_number="")
+        return queryset
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    """Recording a payment issues the receipt/tax invoice; only the certificate is filled in later."""
+
+    form = PaymentForm
+    list_display = (
+        "billing_note",
+        "received_on",
+        "net_received",
+        "withheld_amount",
+        "certificate_number",
+        "missing_certificate",
+    )
+    list_filter = (CertificateFilter,)
+    list_select_related = ("billing_note",)
+    search_fields = ("billing_note__number", "certificate_number")
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ()
+        return ("billing_note", "received_on", "net_received", "withheld_amount")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return (
+                "billing_note",
+                "received_on",
+                "net_received",
+                "withheld_amount",
+                "certificate_number",
+            )
+        return (
+            "billing_note",
+            "received_on",
+            "net_received",
+            "withheld_amount",
+            "certificate_number",
+            "certificate_received_on",
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("certificate missing"), boolean=True)
+    def missing_certificate(self, obj: Payment) -> bool:
+        return obj.is_certificate_missing
+
+    def save_model(
+        self, request: HttpRequest, obj: Payment, form: Any, change: bool
+    ) -> None:
+        if change:
+            services.record_certificate(
+                obj,
+                certificate_number=obj.certificate_number,
+                received_on=obj.certificate_received_on or obj.received_on,
+            )
+            return
+        payment = services.record_payment(
+            form.cleaned_data["billing_note"],
+            received_on=form.cleaned_data["received_on"],
+            net_received=form.cleaned_data["net_received"],
+            withheld_amount=form.cleaned_data["withheld_amount"] or Decimal(0),
+            certificate_number=form.cleaned_data["certificate_number"],
+            recorded_by=request.user,
+        )
+        obj.pk = payment.pk
+        obj._state.adding = False
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

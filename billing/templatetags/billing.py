@@ -1,0 +1,31 @@
+"""Template filters for tax documents: baht amounts, Thai words, Buddhist-era dates."""
+
+import datetime
+from decimal import Decimal
+
+from django import template
+
+from billing.bahttext import bahttext as _bahttext
+from billing.thaidates import thai_date as _thai_date
+
+register = template.Library()
+
+
+@register.filter
+def baht(value: Decimal | None) -> str:
+    """``1234.5`` as ``1,234.50``: two decimals, thousands separated."""
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(value):,.2f}"
+
+
+@register.filter
+def bahttext(value: Decimal | None) -> str:
+    """The amount in Thai words."""
+    return "" if value is None else _bahttext(value)
+
+
+@register.filter
+def thai_date(value: datetime.date | None) -> str:
+    """The date in the Buddhist era, e.g. 25 พฤศจิกายน 2569."""
+    return "" if value is None else _thai_date(value)

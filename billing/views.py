@@ -1,0 +1,109 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import storages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing import services
+from billing.forms import BillingProfileForm
+from billing.models import BillingProfile, Document
+
+
+def _customer_only(request: HttpRequest) -> None:
+    # Billing profiles belong to customers; staff work in admin.
+    if request.user.is_staff:
+        raise Http404
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    _customer_only(request)
+    profiles = BillingProfile.objects.of(request.user)
+    documents = Document.objects.visible_to(request.user)[:10]
+    return render(
+        request, "billing/overview.html", {"profiles": profiles, "documents": documents}
+    )
+
+
+@login_required
+def profile_list(request: HttpRequest) -> HttpResponse:
+    _customer_only(request)
+    profiles = BillingProfile.objects.of(request.user)
+    return render(request, "billing/profile_list.html", {"profiles": profiles})
+
+
+@login_required
+def profile_create(request: HttpRequest) -> HttpResponse:
+    _customer_only(request)
+    form = BillingProfileForm(
+        request.POST or None, initial={"email": getattr(request.user, "email", "")}
+    )
+    if request.method == "POST" and form.is_valid():
+        profile = form.save(commit=False)
+        profile.customer = request.user
+        services.save_profile(profile)
+        messages.success(request, _("Billing profile saved."))
+        return redirect("billing:profile-list")
+    return render(request, "billing/profile_form.html", {"form": form})
+
+
+@login_required
+def profile_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _customer_only(request)
+    profile = get_object_or_404(BillingProfile, pk=pk, customer=request.user)
+    form = BillingProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        # Issued documents keep the snapshot taken at issue; only future ones change.
+        services.save_profile(form.save(commit=False))
+        messages.success(
+            request,
+            _(
+                "Billing profile saved. Documents already issued keep the details they were issued with."
+            ),
+        )
+        return redirect("billing:profile-list")
+    return render(
+        request, "billing/profile_form.html", {"form": form, "profile": profile}
+    )
+
+
+@login_required
+@require_POST
+def profile_default(request: HttpRequest, pk: int) -> HttpResponse:
+    _customer_only(request)
+    profile = get_object_or_404(BillingProfile, pk=pk, customer=request.user)
+    services.set_default_profile(profile)
+    messages.success(request, _("Default billing profile changed."))
+    return redirect("billing:profile-list")
+
+
+@login_required
+def document_list(request: HttpRequest) -> HttpResponse:
+    documents = Document.objects.visible_to(request.user).select_related("original")
+    return render(request, "billing/document_list.html", {"documents": documents})
+
+
+@login_required
+def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    document = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
+    return render(
+        request,
+        "billing/document_detail.html",
+        {"document": document, "lines": document.lines.all()},
+    )
+
+
+@login_required
+def document_pdf(request: HttpRequest, pk: int) -> FileResponse:
+    """The stored PDF, to its owner or to finance; 404 for everyone else."""
+    document = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
+    if not document.pdf:
+        raise Http404(_("The PDF is still being prepared."))
+    return FileResponse(
+        storages["private"].open(document.pdf, "rb"),
+        as_attachment=True,
+        filename=f"{document.number}.pdf",
+        content_type="application/pdf",
+    )
