@@ -97,6 +97,13 @@ class TicketForm(forms.ModelForm):
             "privacy_right": _("For privacy requests: which right under the PDPA."),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kind = self.fields["kind"]
+        kind.choices = [("", _("Choose what this is about")), *Ticket.Kind.choices]  # type: ignore[attr-defined]
+        right = self.fields["privacy_right"]
+        right.choices = [("", _("Not a privacy request")), *Ticket.PrivacyRight.choices]  # type: ignore[attr-defined]
+
     def clean_node_id(self) -> str:
         node_id = self.cleaned_data["node_id"].strip()
         if node_id and not NODE_ID_RE.match(node_id):

@@ -87,6 +87,15 @@ class MessageData(privacy.Category):
         return 0
 
 
+privacy.not_personal(
+    Attachment,
+    "stored_name",
+    reason=_(
+        "A random storage path chosen by the portal, not the customer's file name"
+    ),
+)
+
+
 @privacy.register
 class AttachmentData(privacy.Category):
     """Files customers attached to tickets (screenshots, documents)."""

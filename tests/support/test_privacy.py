@@ -133,7 +133,7 @@ def test_purge_anonymises_tickets_closed_longer_than_retention(
     ],
 )
 def test_groups_get_support_permissions(db, role, expected):
-    group = Group.objects.get(name=role)
+    group, _created = Group.objects.get_or_create(name=role)
     codenames = set(
         group.permissions.filter(content_type__app_label="support").values_list(
             "codename", flat=True

@@ -304,3 +304,32 @@ def test_pdf_attachment_on_reply_is_stored(client, alice, file_ticket):
     attachment = Attachment.objects.get()
     assert attachment.content_type == "application/pdf"
     assert attachment.message.body == "Invoice attached"
+
+
+def _queries_for(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_detail_and_list_queries_do_not_grow_with_the_thread(
+    client, alice, support_agent, file_ticket, png
+):
+    ticket = file_ticket(alice, files=[png])
+    client.force_login(alice)
+    detail, listing = ticket.get_absolute_url(), reverse("support:ticket-list")
+    _queries_for(client, detail)  # warm the session and caches
+    small = (_queries_for(client, detail), _queries_for(client, listing))
+    for n in range(10):
+        services.add_staff_reply(ticket, author=support_agent, body=f"reply {n}")
+        services.add_customer_reply(
+            ticket,
+            author=alice,
+            body=f"answer {n}",
+            files=[upload(f"{n}.pdf", PDF_BYTES)],
+        )
+        file_ticket(alice)
+    assert (_queries_for(client, detail), _queries_for(client, listing)) == small
