@@ -1,7 +1,22 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
+    default = True
     name = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from accounts import receivers
+
+        post_migrate.connect(receivers.grant_unlock_permissions, sender=self)
+
+
+class AdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the second-factor admin site as ``admin.site``."""
+
+    default = False
+    default_site = "accounts.sites.AdminSite"

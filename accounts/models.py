@@ -1,5 +1,9 @@
+"""Accounts: the custom user, former password hashes and service tokens."""
+
 import hashlib
 import secrets
+from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import (
@@ -19,6 +23,17 @@ class UserQuerySet(models.QuerySet["User"]):
 
     def active_customers(self) -> "UserQuerySet":
         return self.customers().filter(is_active=True, email_verified_at__isnull=False)
+
+    def due_password_reminder(self, now: datetime) -> "UserQuerySet":
+        """Active accounts whose password expires within the reminder period and who have not been reminded."""
+        return self.filter(
+            is_active=True,
+            password_reminder_sent_at__isnull=True,
+            password_changed_at__lte=now
+            - settings.PASSWORD_MAX_AGE
+            + settings.PASSWORD_REMINDER_BEFORE,
+            password_changed_at__gt=now - settings.PASSWORD_MAX_AGE,
+        )
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
@@ -101,6 +116,24 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Policy 1.1 (change the password every 3 months): every new password restarts
+        # the clock, re-arms the reminder and joins the history of recent passwords.
+        password_changed = getattr(self, "_password", None) is not None
+        if password_changed:
+            self.password_changed_at = timezone.now()
+            self.password_reminder_sent_at = None
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {
+                    *update_fields,
+                    "password_changed_at",
+                    "password_reminder_sent_at",
+                }
+        super().save(*args, **kwargs)
+        if password_changed and self.has_usable_password():
+            PasswordHistory.objects.record(self)
+
     def get_full_name(self) -> str:
         return self.full_name
 
@@ -108,16 +141,23 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
     @property
-    def is_verified(self) -> bool:
+    def has_verified_email(self) -> bool:
+        # Not "is_verified": django-otp's middleware sets user.is_verified() for the
+        # second factor.
         return self.email_verified_at is not None
 
     @property
-    def password_expires_at(self):  # type: ignore[no-untyped-def]
+    def password_expires_at(self) -> datetime:
         return self.password_changed_at + settings.PASSWORD_MAX_AGE
 
     @property
     def password_expired(self) -> bool:
         return timezone.now() >= self.password_expires_at
+
+    @property
+    def password_days_left(self) -> int:
+        """Whole days until the password expires (0 once it has)."""
+        return max(0, (self.password_expires_at - timezone.now()).days)
 
     @property
     def password_expiring_soon(self) -> bool:
@@ -127,14 +167,26 @@ class User(AbstractBaseUser, PermissionsMixin):
         )
 
 
+class PasswordHistoryManager(models.Manager["PasswordHistory"]):
+    def record(self, user: User) -> None:
+        """Keep the hash of ``user``'s current password and forget all but the newest few."""
+        self.create(user=user, password=user.password)
+        keep = self.filter(user=user).values_list("pk", flat=True)[
+            : settings.PASSWORD_HISTORY_SIZE
+        ]
+        self.filter(user=user).exclude(pk__in=list(keep)).delete()
+
+
 class PasswordHistory(models.Model):
-    """A former password hash, kept so the last five cannot be reused."""
+    """A recent password hash (the current one included), kept so the last five cannot be reused."""
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="password_history"
     )
     password = models.CharField(max_length=128)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PasswordHistoryManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -192,15 +244,17 @@ class ServiceToken(models.Model):
         cls, *, name: str, scopes: list[str], created_by: User | None = None
     ) -> tuple["ServiceToken", str]:
         """Create a token and return it with the raw secret, which is shown once and never stored."""
-        raw = "ost_" + secrets.token_urlsafe(32)
-        token = cls.objects.create(
-            name=name,
-            token_hash=cls.hash(raw),
-            prefix=raw[:8],
-            scopes=scopes,
-            created_by=created_by,
-        )
+        token = cls(name=name, scopes=scopes, created_by=created_by)
+        raw = token.set_secret()
+        token.save()
         return token, raw
+
+    def set_secret(self) -> str:
+        """Give the (unsaved) token a new secret and return it raw; only its hash is kept."""
+        raw = "ost_" + secrets.token_urlsafe(32)
+        self.token_hash = self.hash(raw)
+        self.prefix = raw[:8]
+        return raw
 
     @property
     def is_active(self) -> bool:

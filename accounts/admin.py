@@ -1,0 +1,169 @@
+"""Staff UI for accounts and service tokens."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts import services
+from accounts.models import ServiceToken, User
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal data"), {"fields": ("full_name", "phone", "language")}),
+        (
+            _("Account state"),
+            {
+                "fields": (
+                    "is_active",
+                    "email_verified_at",
+                    "password_changed_at",
+                    "last_login",
+                    "date_joined",
+                )
+            },
+        ),
+        (
+            _("Permissions"),
+            {
+                "fields": (
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "email",
+                    "full_name",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    readonly_fields = ("password_changed_at", "last_login", "date_joined")
+    list_display = ("email", "full_name", "is_staff", "is_active", "has_verified_email")
+    list_filter = ("is_staff", "is_active", "groups")
+    search_fields = ("email", "full_name")
+    ordering = ("email",)
+
+    @admin.display(boolean=True, description=_("email verified"))
+    def has_verified_email(self, obj: User) -> bool:
+        return obj.email_verified_at is not None
+
+
+class ServiceTokenForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        label=_("scopes"),
+        choices=ServiceToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ServiceToken
+        fields = ("name", "scopes")
+
+
+@admin.register(ServiceToken)
+class ServiceTokenAdmin(admin.ModelAdmin):
+    form = ServiceTokenForm
+    list_display = (
+        "name",
+        "prefix",
+        "scopes",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("created_by",)
+    readonly_fields = (
+        "prefix",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked_at",
+    )
+    search_fields = ("name", "prefix")
+    actions = ["revoke"]
+
+    def save_model(
+        self, request: HttpRequest, obj: ServiceToken, form: Any, change: bool
+    ) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        raw = obj.set_secret()
+        obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+        # Shown once on the response page, never stored anywhere (not even in messages).
+        request._raw_service_token = raw  # type: ignore[attr-defined]
+
+    def response_add(
+        self,
+        request: HttpRequest,
+        obj: ServiceToken,
+        post_url_continue: str | None = None,
+    ) -> HttpResponse:
+        raw = getattr(request, "_raw_service_token", None)
+        if raw is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "token": obj,
+            "raw_token": raw,
+            "title": _("Service token created"),
+        }
+        response = TemplateResponse(
+            request, "accounts/admin_token_created.html", context
+        )
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description=_("Revoke selected service tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ServiceToken]) -> None:
+        count = services.revoke_service_tokens(queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d service token revoked.",
+                "%(count)d service tokens revoked.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

@@ -1,0 +1,47 @@
+"""The admin site: staff only, and only with a verified TOTP second factor."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+
+class AdminSite(admin.AdminSite):
+    """Django admin for staff who passed the second factor; customers never reach it.
+
+    Staff see every customer's data, so a password alone is not enough: admin pages
+    refuse a session whose TOTP device is not verified (django-otp's OTPMiddleware).
+    """
+
+    site_header = _("OneSpace staff admin")
+    site_title = _("OneSpace staff admin")
+    index_title = _("Administration")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(
+            user.is_active
+            and user.is_staff
+            and getattr(user, "is_verified", lambda: False)()
+        )
+
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """Admin has no login of its own: the portal's sign-in, then the second factor."""
+        next_url = request.GET.get("next") or reverse(
+            "admin:index", current_app=self.name
+        )
+        if not request.user.is_authenticated:
+            return redirect_to_login(next_url, reverse("accounts:login"))
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return redirect(
+            reverse("accounts:second-factor") + "?" + urlencode({"next": next_url})
+        )

@@ -1,0 +1,39 @@
+"""Background work of the accounts app: the emails it sends."""
+
+from django.tasks import task
+from django.urls import reverse
+
+from accounts.emails import send_to_user
+from accounts.models import User
+from accounts.tokens import make_email_token
+
+
+@task
+def send_verification_email(user_id: int, email: str) -> None:
+    """Send the signed link that verifies ``email`` for the account ``user_id``."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return
+    path = reverse("accounts:verify-email", args=[make_email_token(user, email)])
+    send_to_user(
+        user,
+        "accounts/email/verify_email",
+        {"verify_path": path, "email": email, "is_change": email != user.email},
+        to=email,
+    )
+
+
+@task
+def send_password_reminder(user_id: int) -> None:
+    """Remind the account holder that their password expires soon (policy 1.1)."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return
+    send_to_user(
+        user,
+        "accounts/email/password_reminder",
+        {
+            "expires_at": user.password_expires_at,
+            "change_path": reverse("accounts:password-change"),
+        },
+    )
