@@ -141,9 +141,12 @@ def test_erasing_acceptances_keeps_the_proof_under_a_pseudonym(v1, alice, bob, r
     assert registry["policy-acceptance"].erase(alice) == 1
     assert registry["policy-consent"].erase(alice) == 1
 
-    kept = Acceptance.objects.get(version=v1, pseudonym=services.pseudonym_of("alice@example.com"))
+    kept = Acceptance.objects.get(
+        version=v1, pseudonym=services.pseudonym_of("alice@example.com")
+    )
     assert kept.customer_id is None
-    assert kept.ip_address is None and kept.user_agent == ""
+    assert kept.ip_address is None
+    assert kept.user_agent == ""
     assert kept.fingerprint == v1.fingerprint
     assert not Acceptance.objects.filter(customer=alice).exists()
     assert not ConsentRecord.objects.filter(customer=alice).exists()

@@ -28,7 +28,8 @@ def test_version_one_is_the_seed_policy_and_in_force_from_the_start(v1):
     assert v1.text_th == text_th
     assert "ข้อมูลส่วนตัว คือ ข้อมูลที่สามารถใช้เพื่อระบุตัวตน" in v1.text_th
     assert v1.text_en == text_en
-    assert v1.summary_th and v1.summary_en
+    assert v1.summary_th
+    assert v1.summary_en
     assert NoticeVersion.objects.in_force() == v1
     assert v1.state == NoticeVersion.State.IN_FORCE
 
@@ -116,7 +117,9 @@ def test_postgresql_refuses_changing_or_deleting_a_published_version(postgres, v
     assert _refused_by_database(
         "UPDATE policy_noticeversion SET text_th = %s WHERE id = %s", ["x", v1.pk]
     )
-    assert _refused_by_database("DELETE FROM policy_noticeversion WHERE id = %s", [v1.pk])
+    assert _refused_by_database(
+        "DELETE FROM policy_noticeversion WHERE id = %s", [v1.pk]
+    )
     v1.refresh_from_db()
     assert v1.text_th.startswith("นโยบายส่วนบุคคล")
 
@@ -140,7 +143,9 @@ def test_postgresql_keeps_acceptances_append_only_but_allows_pseudonymising(
     postgres, v1, alice, rf
 ):
     request = rf.post("/", REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="Chrome")
-    acceptance = services.accept_notice(alice, version=v1, source="gate", request=request)
+    acceptance = services.accept_notice(
+        alice, version=v1, source="gate", request=request
+    )
     assert _refused_by_database(
         "UPDATE policy_acceptance SET source = 'banner' WHERE id = %s", [acceptance.pk]
     )
