@@ -82,6 +82,7 @@ def test_while_gated_only_the_notice_and_gate_work(client, scheduled_v2, old_cus
 def test_gated_api_call_gets_403_json_saying_why(client, scheduled_v2, old_customer):
     with _after(scheduled_v2):
         client.force_login(old_customer)
+        client.cookies["onespace_language"] = "en"
         response = client.get(reverse("api-schema"))
     assert response.status_code == 403
     body = response.json()
