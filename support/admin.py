@@ -38,6 +38,21 @@ class PrivacyRequestFilter(admin.SimpleListFilter):
         return None
 
 
+class AssigneeFilter(admin.SimpleListFilter):
+    title = _("assigned to")
+    parameter_name = "assigned"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("me", _("Me")), ("nobody", _("Nobody"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet | None:
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assignee__isnull=True)
+        return None
+
+
 class TicketAdminForm(forms.ModelForm):
     reply_kind = forms.ChoiceField(
         label=_("Add"),
@@ -93,7 +108,13 @@ class TicketAdmin(admin.ModelAdmin):
         "updated_at",
     )
     list_display_links = ("reference", "subject")
-    list_filter = (PrivacyRequestFilter, "state", "kind", "privacy_right")
+    list_filter = (
+        PrivacyRequestFilter,
+        AssigneeFilter,
+        "state",
+        "kind",
+        "privacy_right",
+    )
     list_select_related = ("customer", "assignee")
     search_fields = ("=id", "customer__email", "node_id")
     show_full_result_count = False

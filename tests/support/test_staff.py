@@ -287,3 +287,23 @@ def test_no_grant_button_before_it_is_requested(client, alice, file_ticket):
     response = client.get(ticket.get_absolute_url())
     assert response.context["grant_link"] is None
     assert 'id="access-grant-request"' not in response.content.decode()
+
+
+def test_inbox_filters_tickets_assigned_to_me(
+    staff_client, support_agent, alice, file_ticket
+):
+    mine = file_ticket(alice)
+    file_ticket(alice)
+    services.assign_ticket(mine, assignee=support_agent)
+    response = staff_client(support_agent).get(
+        reverse("admin:support_ticket_changelist") + "?assigned=me"
+    )
+    assert list(response.context["cl"].result_list) == [mine]
+
+
+def test_tickets_cannot_be_assigned_to_customers(alice, bob, file_ticket):
+    ticket = file_ticket(alice)
+    with pytest.raises(services.ValidationError):
+        services.assign_ticket(ticket, assignee=bob)
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
