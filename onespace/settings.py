@@ -438,4 +438,10 @@ SIGNUP_FORM_CLASS = "policy.forms.SignupForm"
 POLICY_NOTICE_BATCH_SIZE = env_int("POLICY_NOTICE_BATCH_SIZE", 200)
 # URL names (besides the notice pages and the gate) a customer can still reach before
 # accepting the version in force, e.g. to download their data or close the account.
-POLICY_GATE_OPEN_VIEWS: list[str] = []
+POLICY_GATE_OPEN_VIEWS: list[str] = [
+    # accounts.middleware.AccountGateMiddleware sends customers to these first (expired
+    # password, unverified email); gating them too would loop between the two gates.
+    "accounts:password-expired",
+    "accounts:verification-pending",
+    "accounts:verify-email",
+]
