@@ -15,16 +15,20 @@ from auditlog import services
 from auditlog.serializers import (
     AccessCheckQuerySerializer,
     AccessCheckResultSerializer,
-    ErrorSerializer,
+    AuditlogErrorSerializer,
     IngestResultSerializer,
     NodeEventInputSerializer,
     node_event_batch,
 )
 
 ERRORS = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input; nothing stored."),
-    401: OpenApiResponse(ErrorSerializer, description="Missing or unknown token."),
-    403: OpenApiResponse(ErrorSerializer, description="Token lacks the scope."),
+    400: OpenApiResponse(
+        AuditlogErrorSerializer, description="Invalid input; nothing stored."
+    ),
+    401: OpenApiResponse(
+        AuditlogErrorSerializer, description="Missing or unknown token."
+    ),
+    403: OpenApiResponse(AuditlogErrorSerializer, description="Token lacks the scope."),
 }
 
 
@@ -37,12 +41,12 @@ class NodeEventIngest(generics.GenericAPIView):
 
     @extend_schema(
         operation_id="node_events_create",
-        request=NodeEventInputSerializer(many=True),
+        request=NodeEventInputSerializer(many=True, min_length=1, max_length=1000),
         responses={201: IngestResultSerializer, 200: IngestResultSerializer, **ERRORS},
         description=(
             "Store 1 to 1000 node events. A batch with any invalid item is refused whole, "
             "with one error object per item. Known event_ids are reported as duplicates "
-            "and stored again never, so retries are safe."
+            "and never stored twice, so retries are safe."
         ),
     )
     def post(self, request: Request) -> Response:

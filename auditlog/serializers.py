@@ -68,7 +68,7 @@ class IngestResultSerializer(serializers.Serializer):
     violations = serializers.ListField(child=serializers.UUIDField())
 
 
-class ErrorSerializer(serializers.Serializer):
+class AuditlogErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     errors = serializers.JSONField(required=False)
 

@@ -289,6 +289,11 @@ def purge_log(model: type[ChainedLog], *, before: datetime, time_field: str) -> 
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL onespace.purge = 'on'")
         count = doomed.order_by()._raw_delete(doomed.db)  # type: ignore[attr-defined]
+        if connection.vendor == "postgresql":
+            # SET LOCAL outlives a savepoint: close the gap at once in case the purge
+            # runs inside a longer transaction.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL onespace.purge = 'off'")
         PurgeCheckpoint.objects.create(
             table=model._meta.db_table,
             last_id=last[0],

@@ -1,0 +1,218 @@
+"""Hash chain, verify_auditlog, append-only triggers, retention purge and the retention check."""
+
+import uuid
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from auditlog import buffer, chain, checks, services
+from auditlog.models import GENESIS, AccessLog, NodeEvent, PurgeCheckpoint
+
+pytestmark = pytest.mark.django_db
+
+
+def _log(n, **values):
+    for i in range(n):
+        buffer.record(
+            "access",
+            {
+                "occurred_at": timezone.now(),
+                "user_id": None,
+                "ip": "192.0.2.1",
+                "user_agent": "test",
+                "method": "GET",
+                "path": f"/page/{i}",
+                "status": 200,
+                "duration_ms": 3,
+                **values,
+            },
+        )
+    buffer.flush()
+
+
+def _verify(*tables):
+    out = StringIO()
+    try:
+        call_command("verify_auditlog", *tables, stdout=out)
+    except CommandError:
+        return False, out.getvalue()
+    return True, out.getvalue()
+
+
+def test_rows_are_chained_across_flushes():
+    _log(3)
+    _log(2)
+    rows = list(AccessLog.objects.order_by("id"))
+    assert rows[0].prev_hash == GENESIS
+    for before, after in zip(rows, rows[1:], strict=False):
+        assert after.prev_hash == before.hash
+    assert list(chain.verify(AccessLog)) == []
+    ok, out = _verify("access")
+    assert ok
+    assert "chain intact" in out
+
+
+def _raw(sql, params):
+    # Tampering goes around the ORM and, on PostgreSQL, around the triggers' guard.
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL onespace.purge = 'on'")
+            cursor.execute("ALTER TABLE auditlog_accesslog DISABLE TRIGGER USER")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE auditlog_accesslog ENABLE TRIGGER USER")
+
+
+def test_verify_reports_a_changed_record():
+    _log(5)
+    target = AccessLog.objects.order_by("id")[2]
+    _raw(
+        "UPDATE auditlog_accesslog SET ip = %s WHERE id = %s",
+        ["198.51.100.9", target.pk],
+    )
+    problems = list(chain.verify(AccessLog))
+    assert [(p.kind, p.row_id) for p in problems] == [("changed", target.pk)]
+    ok, out = _verify("access")
+    assert not ok
+    assert f"record {target.pk}" in out
+
+
+def test_verify_reports_a_removed_record():
+    _log(5)
+    rows = list(AccessLog.objects.order_by("id"))
+    _raw("DELETE FROM auditlog_accesslog WHERE id = %s", [rows[2].pk])
+    problems = list(chain.verify(AccessLog))
+    assert [(p.kind, p.row_id) for p in problems] == [("removed", rows[3].pk)]
+
+
+def test_verify_reports_an_inserted_record():
+    _log(3)
+    rows = list(AccessLog.objects.order_by("id"))
+    # A forger copies a row and gives it a well-formed link to the first row, then
+    # squeezes it in by renumbering the later rows.
+    forged_hash = chain.row_hash(
+        rows[0].hash, [getattr(rows[1], f) for f in AccessLog.chain_fields]
+    )
+    _raw("UPDATE auditlog_accesslog SET id = id + 100 WHERE id > %s", [rows[0].pk])
+    _raw(
+        "INSERT INTO auditlog_accesslog (id, prev_hash, hash, occurred_at, ip, browser_family, browser_version, os_family, user_agent, method, path, status, duration_ms) "
+        "SELECT %s, %s, %s, occurred_at, ip, browser_family, browser_version, os_family, user_agent, method, path, status, duration_ms FROM auditlog_accesslog WHERE id = %s",
+        [rows[0].pk + 1, rows[0].hash, forged_hash, rows[1].pk + 100],
+    )
+    problems = list(chain.verify(AccessLog))
+    assert ("inserted", rows[0].pk + 1) in [(p.kind, p.row_id) for p in problems]
+
+
+def test_purge_keeps_the_chain_verifiable(settings):
+    with time_machine.travel(timezone.now() - timedelta(days=400)):
+        _log(3)
+    _log(2)
+    assert (
+        services.purge_log(
+            AccessLog,
+            before=timezone.now() - timedelta(days=365),
+            time_field="occurred_at",
+        )
+        == 3
+    )
+    assert AccessLog.objects.count() == 2
+    assert PurgeCheckpoint.objects.get().purged_count == 3
+    assert list(chain.verify(AccessLog)) == []
+    _log(1)
+    assert list(chain.verify(AccessLog)) == []
+
+
+def test_purge_expired_command_purges_logs_past_retention(settings):
+    with time_machine.travel(timezone.now() - timedelta(days=366)):
+        _log(2)
+    _log(1)
+    out = StringIO()
+    call_command("purge_expired", stdout=out)
+    assert AccessLog.objects.count() == 1
+    assert "auditlog-access-log: 2 purged" in out.getvalue()
+
+
+def test_purge_task_purges_node_events_by_reception_time(alice):
+    with time_machine.travel(timezone.now() - timedelta(days=400)):
+        services.ingest_node_events([_node_event(alice)])
+    services.ingest_node_events([_node_event(alice)])
+    from auditlog.tasks import purge_expired_logs
+
+    result = purge_expired_logs.enqueue()
+    assert result.return_value["node"] == 1
+    assert NodeEvent.objects.count() == 1
+    assert list(chain.verify(NodeEvent)) == []
+
+
+def _node_event(customer):
+    return {
+        "event_id": uuid.uuid4(),
+        "occurred_at": timezone.now(),
+        "node_id": "n1",
+        "customer_id": customer.pk,
+        "action": "start",
+        "actor_type": "system",
+        "actor_id": "",
+        "source_ip": None,
+        "details": {"nested": {"b": 1, "a": [1, 2.5]}},
+    }
+
+
+def test_node_events_with_json_details_verify(alice):
+    services.ingest_node_events([_node_event(alice) for _ in range(5)])
+    assert list(chain.verify(NodeEvent)) == []
+
+
+def test_retention_below_90_days_fails_the_system_check(settings):
+    settings.AUDITLOG_RETENTION_DAYS = 89
+    errors = checks.check_retention()
+    assert [e.id for e in errors] == ["auditlog.E001"]
+    settings.AUDITLOG_RETENTION_DAYS = 90
+    assert checks.check_retention() == []
+
+
+def test_retention_check_runs_with_django_checks(settings):
+    from django.core.management import call_command as run
+    from django.core.management.base import SystemCheckError
+
+    settings.AUDITLOG_RETENTION_DAYS = 30
+    with pytest.raises(SystemCheckError, match="auditlog.E001"):
+        run("check")
+
+
+# --- PostgreSQL: the database refuses changes ----------------------------------------
+
+
+def test_postgres_refuses_update_of_a_log_row(postgres):
+    _log(1)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AccessLog.objects.update(path="/forged")
+
+
+def test_postgres_refuses_delete_of_a_log_row(postgres):
+    _log(1)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AccessLog.objects.all().delete()
+    assert AccessLog.objects.count() == 1
+
+
+def test_postgres_refuses_update_of_node_events(postgres, alice):
+    services.ingest_node_events([_node_event(alice)])
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        NodeEvent.objects.update(is_violation=True)
+
+
+def test_postgres_purge_bypass_is_local_to_the_purge_transaction(postgres):
+    with time_machine.travel(timezone.now() - timedelta(days=400)):
+        _log(2)
+    _log(1)
+    assert services.purge_expired_logs()["access"] == 2
+    # Outside the purge transaction the guard is back.
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AccessLog.objects.all().delete()

@@ -1,0 +1,220 @@
+"""The customer's activity pages and access grants."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from auditlog import buffer, services
+from auditlog.models import AccessGrant, AccessLog, SecurityEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _events(customer, node_id, actions, **extra):
+    services.ingest_node_events(
+        [
+            {
+                "event_id": uuid.uuid4(),
+                "occurred_at": timezone.now(),
+                "node_id": node_id,
+                "customer_id": customer.pk,
+                "action": action,
+                "actor_type": "customer",
+                "actor_id": str(customer.pk),
+                "source_ip": "203.0.113.7",
+                "details": {},
+                **extra,
+            }
+            for action in actions
+        ]
+    )
+
+
+def test_activity_needs_sign_in(client):
+    response = client.get(reverse("auditlog:node-event-list"))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+def test_customer_sees_only_their_own_node_activity(client, alice, bob):
+    _events(alice, "alice-node", ["create", "start"])
+    _events(bob, "bob-node", ["reboot"])
+    client.force_login(alice)
+    response = client.get(reverse("auditlog:node-event-list"))
+    html = response.content.decode()
+    assert "alice-node" in html
+    assert "bob-node" not in html
+
+
+def test_node_activity_filters_by_node_and_action(client, alice):
+    _events(alice, "n-one", ["create", "reboot"])
+    _events(alice, "n-two", ["create"])
+    client.force_login(alice)
+    response = client.get(
+        reverse("auditlog:node-event-list"), {"node": "n-one", "action": "reboot"}
+    )
+    page = response.context["page"]
+    assert [(e.node_id, e.action) for e in page] == [("n-one", "reboot")]
+
+
+def test_node_activity_shows_90_days_and_paginates(client, alice):
+    with time_machine.travel(timezone.now() - timedelta(days=91)):
+        _events(alice, "old-node", ["create"])
+    _events(alice, "n", ["start"] * 60)
+    client.force_login(alice)
+    first = client.get(reverse("auditlog:node-event-list"))
+    assert all(e.node_id != "old-node" for e in first.context["page"])
+    assert first.context["page"].paginator.count == 60
+    assert len(first.context["page"]) == 50
+    second = client.get(reverse("auditlog:node-event-list"), {"page": 2})
+    assert len(second.context["page"]) == 10
+
+
+def test_pages_are_in_thai_by_default_and_english_on_request(client, alice):
+    client.force_login(alice)
+    thai = client.get(reverse("auditlog:node-event-list")).content.decode()
+    assert "กิจกรรมของโหนด" in thai
+    client.cookies["onespace_language"] = "en"
+    english = client.get(reverse("auditlog:node-event-list")).content.decode()
+    assert "Node activity" in english
+
+
+def test_sign_in_history_shows_own_events_only(client, alice, bob):
+    client.force_login(bob)
+    client.force_login(alice)  # force_login sends user_logged_in
+    buffer.flush()
+    response = client.get(reverse("auditlog:security-event-list"))
+    events = list(response.context["page"])
+    assert {e.user_id for e in events} == {alice.pk}
+    assert events[0].action == SecurityEvent.Action.SIGN_IN
+
+
+def test_access_history_lists_the_customers_requests(client, alice):
+    client.force_login(alice)
+    client.get(
+        reverse("auditlog:node-event-list"),
+        HTTP_USER_AGENT="Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:121.0) Gecko/20100101 Firefox/121.0",
+    )
+    buffer.flush()
+    response = client.get(reverse("auditlog:access-log-list"))
+    html = response.content.decode()
+    assert "Firefox 121.0" in html
+    assert "/activity/" in html
+    assert AccessLog.objects.filter(user=alice).exists()
+
+
+# --- Grants ---------------------------------------------------------------------------
+
+
+def test_grant_form_is_prefilled_from_the_ticket_link(client, alice):
+    _events(alice, "node-7", ["create"])
+    client.force_login(alice)
+    response = client.get(
+        reverse("auditlog:grant-create"), {"node_id": "node-7", "ticket": "T-1234"}
+    )
+    form = response.context["form"]
+    assert form.initial == {"node_id": "node-7", "ticket_reference": "T-1234"}
+    html = response.content.decode()
+    assert 'value="T-1234"' in html
+
+
+def test_customer_grants_and_revokes_access(client, alice):
+    _events(alice, "node-7", ["create"])
+    client.force_login(alice)
+    response = client.post(
+        reverse("auditlog:grant-create"),
+        {
+            "node_id": "node-7",
+            "hours": 24,
+            "reason": "Please fix the boot loader",
+            "ticket_reference": "T-1",
+        },
+    )
+    assert response.status_code == 302
+    grant = AccessGrant.objects.get()
+    assert grant.customer == alice
+    assert grant.ticket_reference == "T-1"
+    assert grant.expires_at - grant.starts_at == timedelta(hours=24)
+    assert grant.is_active
+    response = client.post(reverse("auditlog:grant-revoke", args=[grant.pk]))
+    assert response.status_code == 302
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None
+    assert not grant.is_active
+
+
+@pytest.mark.parametrize("hours", [0, 73, 1000])
+def test_grant_longer_than_72_hours_is_refused(client, alice, hours):
+    _events(alice, "node-7", ["create"])
+    client.force_login(alice)
+    response = client.post(
+        reverse("auditlog:grant-create"),
+        {"node_id": "node-7", "hours": hours, "reason": "x"},
+    )
+    assert response.status_code == 400
+    assert "hours" in response.context["form"].errors
+    assert not AccessGrant.objects.exists()
+
+
+def test_grant_for_someone_elses_node_is_refused(client, alice, bob):
+    _events(bob, "bob-node", ["create"])
+    _events(alice, "alice-node", ["create"])
+    client.force_login(alice)
+    response = client.post(
+        reverse("auditlog:grant-create"),
+        {"node_id": "bob-node", "hours": 1, "reason": "x"},
+    )
+    assert response.status_code == 400
+    assert "node_id" in response.context["form"].errors
+    assert not AccessGrant.objects.exists()
+
+
+def test_service_refuses_long_or_foreign_grants(alice, bob):
+    from django.core.exceptions import ValidationError
+
+    _events(bob, "bob-node", ["create"])
+    _events(alice, "alice-node", ["create"])
+    with pytest.raises(ValidationError):
+        services.grant_access(alice, node_id="alice-node", reason="x", hours=73)
+    with pytest.raises(ValidationError):
+        services.grant_access(alice, node_id="bob-node", reason="x", hours=1)
+    assert not AccessGrant.objects.exists()
+
+
+def test_customer_cannot_revoke_someone_elses_grant(client, alice, bob):
+    _events(bob, "bob-node", ["create"])
+    grant = services.grant_access(bob, node_id="bob-node", reason="x", hours=1)
+    client.force_login(alice)
+    response = client.post(reverse("auditlog:grant-revoke", args=[grant.pk]))
+    assert response.status_code == 404
+    grant.refresh_from_db()
+    assert grant.revoked_at is None
+
+
+def test_revoke_needs_post(client, alice):
+    _events(alice, "n", ["create"])
+    grant = services.grant_access(alice, node_id="n", reason="x", hours=1)
+    client.force_login(alice)
+    assert (
+        client.get(reverse("auditlog:grant-revoke", args=[grant.pk])).status_code == 405
+    )
+
+
+def test_grant_list_shows_only_own_grants(client, alice, bob):
+    _events(bob, "bob-node", ["create"])
+    services.grant_access(bob, node_id="bob-node", reason="bob's reason", hours=1)
+    client.force_login(alice)
+    assert (
+        "bob&#x27;s reason"
+        not in client.get(reverse("auditlog:grant-list")).content.decode()
+    )
+
+
+def test_nav_links_to_activity(client, alice):
+    client.force_login(alice)
+    html = client.get(reverse("auditlog:grant-list")).content.decode()
+    assert f'href="{reverse("auditlog:node-event-list")}"' in html
