@@ -242,6 +242,14 @@ def accept_notice(
         return Acceptance.objects.get(customer=customer, version=version)
 
 
+def accept_notice_in_force(customer: User, *, source: str) -> Acceptance | None:
+    """Record that ``customer`` accepted the version in force (demo data, imports)."""
+    version = NoticeVersion.objects.in_force()
+    if version is None:
+        return None
+    return accept_notice(customer, version=version, source=source)
+
+
 def has_accepted(customer: User, version_pk: int) -> bool:
     return Acceptance.objects.filter(customer=customer, version_id=version_pk).exists()
 

@@ -52,6 +52,12 @@ class Command(BaseCommand):
             f"  otpauth URI        otpauth://totp/OneSpace:demo-staff?secret={secret}&issuer=OneSpace&digits=6\n"
             "  or print the current code with: .venv/bin/python manage.py seed_demo --code"
         )
+        # --- policy: the demo customer has accepted the notice in force (as at sign-up).
+        from policy.services import accept_notice_in_force
+
+        accept_notice_in_force(
+            User.objects.get(email="customer@demo.onespace.test"), source="signup"
+        )
 
     @transaction.atomic
     def _seed(self) -> list[tuple[str, str]]:
