@@ -12,7 +12,7 @@ from support import services
 from support.models import Attachment, Message, Ticket
 
 # Policy 1.4: problem reports and enquiries are kept to improve the system. Two years
-# after a ticket is closed its personal content is anonymised; kind and timestamps stay
+# after a ticket is closed (or resolved and never closed) its personal content is anonymised; kind and timestamps stay
 # for the improvement statistics.
 TICKET_RETENTION = timedelta(days=2 * 365)
 RETENTION_REASON = _(
@@ -126,8 +126,8 @@ class AttachmentData(privacy.Category):
 
     @classmethod
     def erase(cls, user: models.Model) -> int:
-        """Delete the stored files as well as the rows."""
-        return services.delete_attachment_files(list(cls.for_subject(user)))
+        """Delete the rows; their stored files are deleted when the erasure commits."""
+        return services.delete_attachments(cls.for_subject(user))
 
     @classmethod
     def purge_expired(cls, now: datetime) -> int:

@@ -1,9 +1,11 @@
-"""Give the staff groups (accounts.roles) their support permissions after each migrate."""
+"""Reactions of the support app: staff-group permissions after migrate, file clean-up."""
 
 from typing import Any
 
 from django.apps import AppConfig
 from django.contrib.auth.models import Group, Permission
+from django.core.files.storage import storages
+from django.db import transaction
 
 from accounts import roles
 
@@ -32,3 +34,10 @@ def grant_group_permissions(
             content_type__app_label="support", codename__in=codenames
         )
         group.permissions.add(*permissions)
+
+
+def delete_attachment_file(sender: type, instance: Any, **kwargs: Any) -> None:
+    """Remove the stored file once the row's deletion commits (erasure, purge, cascades)."""
+    name = instance.stored_name
+    if name:
+        transaction.on_commit(lambda: storages["private"].delete(name))

@@ -10,6 +10,7 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -93,8 +94,20 @@ def file_ticket(
     """Create a ticket with its first message and attachments; privacy requests get a due date."""
     subject = _require_text(subject, "subject")
     body = _require_text(message)
+    if kind not in Ticket.Kind.values:
+        raise ValidationError(
+            {"kind": ValidationError(_("Choose what this is about."), code="invalid")}
+        )
     if kind != Ticket.Kind.PRIVACY_REQUEST:
         privacy_right = ""
+    elif privacy_right not in Ticket.PrivacyRight.values:
+        raise ValidationError(
+            {
+                "privacy_right": ValidationError(
+                    _("Choose which right you want to exercise."), code="required"
+                )
+            }
+        )
     now = timezone.now()
     ticket = Ticket.objects.create(
         customer=customer,
@@ -279,29 +292,26 @@ def email_reply(message: Message) -> None:
     email.send()
 
 
-def delete_attachment_files(attachments: Iterable[Attachment]) -> int:
-    """Delete the stored files and rows of ``attachments``; return how many."""
-    storage = _storage()
-    count = 0
-    for attachment in attachments:
-        storage.delete(attachment.stored_name)
-        attachment.delete()
-        count += 1
+def delete_attachments(attachments: QuerySet[Attachment]) -> int:
+    """Delete attachment rows; their files go once the transaction commits (receivers)."""
+    count, _deleted = attachments.delete()
     return count
 
 
 @transaction.atomic
 def purge_expired(now: datetime, *, retention: timedelta) -> int:
-    """Anonymise tickets closed longer than ``retention`` ago; kind and times stay for statistics."""
+    """Anonymise tickets finished longer than ``retention`` ago; kind and times stay for statistics."""
+    cutoff = now - retention
+    # A resolved ticket the customer never closed counts from its resolution.
     expired = Ticket.objects.filter(
-        state=Ticket.State.CLOSED,
-        closed_at__lt=now - retention,
+        Q(state=Ticket.State.CLOSED, closed_at__lt=cutoff)
+        | Q(state=Ticket.State.RESOLVED, resolved_at__lt=cutoff),
         anonymised_at__isnull=True,
     )
     ids = list(expired.values_list("pk", flat=True))
     if not ids:
         return 0
-    delete_attachment_files(Attachment.objects.filter(ticket_id__in=ids))
+    delete_attachments(Attachment.objects.filter(ticket_id__in=ids))
     Message.objects.filter(ticket_id__in=ids).update(body="")
     return Ticket.objects.filter(pk__in=ids).update(
         subject="", node_id="", anonymised_at=now

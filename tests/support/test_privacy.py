@@ -1,6 +1,7 @@
 """The support app's registry declarations: export, erasure, retention purge, permissions."""
 
 from datetime import datetime, timedelta
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -48,13 +49,16 @@ def test_export_leaves_out_internal_notes_and_other_customers(
     assert "stored_name" not in attachment
 
 
-def test_erasure_deletes_files_and_anonymises_text(alice, bob, file_ticket, png):
+def test_erasure_deletes_files_and_anonymises_text(
+    alice, bob, file_ticket, png, django_capture_on_commit_callbacks
+):
     ticket = file_ticket(alice, files=[png], node_id="node-1")
     bobs = file_ticket(bob, files=[png])
     stored = ticket.attachments.get().stored_name
     assert storages["private"].exists(stored)
-    for category in (TicketData, MessageData, AttachmentData):
-        category.erase(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        for category in (TicketData, MessageData, AttachmentData):
+            category.erase(alice)
     ticket.refresh_from_db()
     assert ticket.subject == ""
     assert ticket.node_id == ""
@@ -67,7 +71,7 @@ def test_erasure_deletes_files_and_anonymises_text(alice, bob, file_ticket, png)
 
 
 def test_purge_anonymises_tickets_closed_longer_than_retention(
-    alice, support_agent, file_ticket, png
+    alice, support_agent, file_ticket, png, django_capture_on_commit_callbacks
 ):
     with time_machine.travel(datetime(2026, 1, 1, tzinfo=BANGKOK), tick=False):
         old = file_ticket(alice, files=[png], node_id="node-7f3a")
@@ -88,8 +92,11 @@ def test_purge_anonymises_tickets_closed_longer_than_retention(
     assert storages["private"].exists(stored)
 
     purge_time = closed_at + TICKET_RETENTION + timedelta(days=1)
-    with time_machine.travel(purge_time, tick=False):
-        call_command("purge_expired", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    with (
+        time_machine.travel(purge_time, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        call_command("purge_expired", stdout=StringIO())
     old.refresh_from_db()
     assert old.subject == ""
     assert old.node_id == ""
@@ -111,6 +118,37 @@ def test_purge_anonymises_tickets_closed_longer_than_retention(
     assert closed_later.subject == "Closed later"
     # A second run finds nothing more to do.
     assert TicketData.purge_expired(purge_time) == 0
+
+
+def test_purge_counts_a_resolved_ticket_from_its_resolution(
+    alice, support_agent, file_ticket
+):
+    with time_machine.travel(datetime(2026, 1, 1, tzinfo=BANGKOK), tick=False):
+        ticket = file_ticket(alice)
+        services.change_state(ticket, by=support_agent, state=Ticket.State.RESOLVED)
+    ticket.refresh_from_db()
+    assert TicketData.purge_expired(ticket.resolved_at + TICKET_RETENTION) == 0
+    later = ticket.resolved_at + TICKET_RETENTION + timedelta(seconds=1)
+    assert TicketData.purge_expired(later) == 1
+    ticket.refresh_from_db()
+    assert ticket.subject == ""
+    assert ticket.state == Ticket.State.RESOLVED
+
+
+def test_open_tickets_are_never_purged(alice, file_ticket):
+    ticket = file_ticket(alice)
+    assert TicketData.purge_expired(ticket.created_at + 10 * TICKET_RETENTION) == 0
+
+
+def test_deleting_an_account_deletes_its_files(
+    alice, file_ticket, png, django_capture_on_commit_callbacks
+):
+    ticket = file_ticket(alice, files=[png])
+    stored = ticket.attachments.get().stored_name
+    with django_capture_on_commit_callbacks(execute=True):
+        alice.delete()
+    assert not Ticket.objects.exists()
+    assert not storages["private"].exists(stored)
 
 
 @pytest.mark.parametrize(

@@ -333,3 +333,20 @@ def test_detail_and_list_queries_do_not_grow_with_the_thread(
         )
         file_ticket(alice)
     assert (_queries_for(client, detail), _queries_for(client, listing)) == small
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"kind": "complaint"},
+        {"kind": "privacy", "privacy_right": ""},
+        {"kind": "privacy", "privacy_right": "forget-me"},
+        {"subject": ""},
+        {"message": " "},
+    ],
+)
+def test_service_refuses_bad_tickets(alice, file_ticket, kwargs):
+    with pytest.raises(services.ValidationError):
+        file_ticket(alice, **kwargs)
+    assert not Ticket.objects.exists()
+    assert not Message.objects.exists()
