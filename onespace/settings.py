@@ -236,6 +236,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 LOCKOUT_FAILURE_WINDOW = timedelta(minutes=15)
 # Failures while locked do not stretch the lock beyond 30 minutes.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Successful sign-ins are recorded by auditlog (with its retention); a second,
+# never-purged copy in axes' access log would only add personal data.
+AXES_DISABLE_ACCESS_LOG = True
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "onespace.client_ip.axes_client_ip"
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
@@ -371,7 +374,15 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Verification and reset links carry a token in their path (accounts.log_redaction).
+    "filters": {"redact_links": {"()": "accounts.log_redaction.RedactSecretLinks"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_links"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         # django.request logs the full path on 4xx, which can carry tokens; warnings

@@ -37,3 +37,33 @@ def test_logs_hold_no_password_token_or_phone(
     assert caplog.records  # something was logged, so the check means something
     for secret in [data["password1"], token, "898765432", "+66898765432"]:
         assert secret not in text
+
+
+def test_request_log_lines_lose_link_tokens(settings):
+    from accounts.log_redaction import RedactSecretLinks
+
+    record = logging.LogRecord(
+        "django.server",
+        logging.INFO,
+        __file__,
+        1,
+        '"%s" %s %s',
+        ("GET /accounts/verify/eyJ1IjoxfQ:1abc:xyz/ HTTP/1.1", "302", "0"),
+        None,
+    )
+    assert RedactSecretLinks().filter(record)
+    line = record.getMessage()
+    assert "eyJ1IjoxfQ" not in line
+    assert "/accounts/verify/…" in line
+    reset = logging.LogRecord(
+        "x",
+        logging.INFO,
+        __file__,
+        1,
+        "GET /accounts/password/reset/MQ/abc-123/",
+        (),
+        None,
+    )
+    RedactSecretLinks().filter(reset)
+    assert "abc-123" not in reset.getMessage()
+    assert "redact_links" in settings.LOGGING["handlers"]["console"]["filters"]
