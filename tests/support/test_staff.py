@@ -307,3 +307,25 @@ def test_tickets_cannot_be_assigned_to_customers(alice, bob, file_ticket):
         services.assign_ticket(ticket, assignee=bob)
     ticket.refresh_from_db()
     assert ticket.assignee is None
+
+
+def test_privacy_officer_answers_a_privacy_request_in_admin(
+    staff_client,
+    privacy_officer,
+    alice,
+    file_ticket,
+    django_capture_on_commit_callbacks,
+):
+    ticket = file_ticket(alice, kind="privacy", privacy_right="access")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_post(
+            staff_client(privacy_officer),
+            ticket,
+            state=Ticket.State.RESOLVED,
+            reply_body="Your export is ready under My privacy.",
+        )
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.state == Ticket.State.RESOLVED
+    assert ticket.messages.filter(kind=Message.Kind.STAFF_REPLY).count() == 1
+    assert len(mail.outbox) == 1
