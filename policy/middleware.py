@@ -15,6 +15,11 @@ from policy.models import Acceptance
 
 SESSION_KEY = "policy_accepted"
 
+# The ways out a gated customer keeps (privacy-rights issue): take their data with them,
+# or close the account. The gate links to them once these URL names exist.
+EXPORT_VIEW = "policy:export"
+CLOSE_ACCOUNT_VIEW = "policy:close-account"
+
 # Pages a gated customer can still reach: the notice itself, the gate, signing out.
 OPEN_VIEWS = frozenset(
     {
@@ -25,6 +30,8 @@ OPEN_VIEWS = frozenset(
         "policy:version-diff",
         "policy:gate",
         "policy:accept",
+        EXPORT_VIEW,
+        CLOSE_ACCOUNT_VIEW,
         "accounts:logout",
         "set_language",
         "healthz",

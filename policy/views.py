@@ -16,7 +16,12 @@ from django.views.decorators.http import require_POST
 from policy import current, services
 from policy.diff import word_diff
 from policy.forms import AcceptForm, ConsentForm
-from policy.middleware import needs_acceptance, remember_accepted
+from policy.middleware import (
+    CLOSE_ACCOUNT_VIEW,
+    EXPORT_VIEW,
+    needs_acceptance,
+    remember_accepted,
+)
 from policy.models import Acceptance, ConsentRecord, NoticeVersion
 from policy.registry import registry
 
@@ -118,8 +123,8 @@ def gate(request: HttpRequest) -> HttpResponse:
             "previous": previous,
             "diff": word_diff(previous.text(), version.text()) if previous else "",
             "next": next_url,
-            "export_url": _optional_url("policy:export"),
-            "close_account_url": _optional_url("policy:close-account"),
+            "export_url": _optional_url(EXPORT_VIEW),
+            "close_account_url": _optional_url(CLOSE_ACCOUNT_VIEW),
         },
     )
 
