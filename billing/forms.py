@@ -11,6 +11,14 @@ from billing.models import BillingProfile, Document, Payment
 class BillingProfileForm(forms.ModelForm):
     """A customer's billing profile: the details printed on their tax invoices."""
 
+    # Wider than 13 so a number pasted with dashes reaches clean_tax_id.
+    tax_id = forms.CharField(
+        label=_("tax ID"),
+        max_length=20,
+        help_text=_("13-digit taxpayer identification number."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
     class Meta:
         model = BillingProfile
         fields = (

@@ -349,10 +349,11 @@ class Document(models.Model):
     buyer_phone = models.CharField(
         _("buyer phone"), max_length=20, blank=True, editable=False
     )
-    # Links between documents.
+    # Links between documents. RESTRICT, not PROTECT: a cited document cannot go alone,
+    # but the retention purge may remove a whole expired chain at once.
     billing_note = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",
@@ -361,7 +362,7 @@ class Document(models.Model):
     )
     payment = models.ForeignKey(
         "Payment",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="tax_invoices",
@@ -371,7 +372,7 @@ class Document(models.Model):
     # Revenue Code s.86/9, s.86/10: a credit or debit note cites the original invoice.
     original = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="adjustments",
@@ -392,7 +393,7 @@ class Document(models.Model):
     )
     replaces = models.OneToOneField(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="replaced_by",

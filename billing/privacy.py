@@ -5,7 +5,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import BillingProfile, Document
+from billing.models import BillingProfile, Document, DocumentLine
 from policy import registry as privacy
 
 FIVE_YEARS = timedelta(days=5 * 366)
@@ -81,3 +81,27 @@ class IssuedDocumentData(privacy.Category):
                     cursor.execute("SET LOCAL billing.retention_purge = 'on'")
             expired = Document.objects.filter(issued_at__lt=now - cls.retention)  # type: ignore[operator]
             return expired.delete_for_retention_purge()
+
+
+privacy.not_personal(
+    Document,
+    "seller_name",
+    "seller_address",
+    "seller_tax_id",
+    reason=_("The company's own details as seller, the same on every document."),
+)
+privacy.not_personal(
+    Document,
+    "reason_text",
+    "cancellation_reason",
+    reason=_(
+        "Finance's account of why a document was corrected, about the document, not a person."
+    ),
+)
+privacy.not_personal(
+    DocumentLine,
+    "description",
+    reason=_(
+        "The service billed (e.g. a cloud server plan), written by finance or the billing engine."
+    ),
+)
