@@ -7,6 +7,6 @@ class PolicyConfig(AppConfig):
     verbose_name = _("Privacy notice")
 
     def ready(self) -> None:
-        from policy import registry
+        from policy import receivers, registry  # noqa: F401 - connects the receivers
 
         registry.autodiscover()

@@ -279,7 +279,12 @@ class Acceptance(AppendOnlyRecord):
                 name="policy_acceptance_once_per_version",
             ),
         ]
-        indexes = [models.Index(fields=["version", "-accepted_at"])]
+        # Admin filters by version and by source, newest first.
+        indexes = [
+            models.Index(fields=["-accepted_at"]),
+            models.Index(fields=["version", "-accepted_at"]),
+            models.Index(fields=["source", "-accepted_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.version.label} @ {self.accepted_at:%Y-%m-%d %H:%M}"
@@ -316,7 +321,11 @@ class ConsentRecord(AppendOnlyRecord):
         verbose_name = _("consent record")
         verbose_name_plural = _("consent records")
         ordering = ["-recorded_at", "-pk"]
-        indexes = [models.Index(fields=["customer", "purpose", "-recorded_at"])]
+        indexes = [
+            models.Index(fields=["customer", "purpose", "-recorded_at"]),
+            models.Index(fields=["-recorded_at"]),
+            models.Index(fields=["purpose", "-recorded_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.purpose} {'+' if self.is_given else '-'} @ {self.recorded_at:%Y-%m-%d}"
@@ -343,6 +352,10 @@ class NoticeDelivery(models.Model):
         verbose_name = _("notice email")
         verbose_name_plural = _("notice emails")
         ordering = ["-sent_at", "-pk"]
+        indexes = [
+            models.Index(fields=["-sent_at"]),
+            models.Index(fields=["version", "-sent_at"]),
+        ]
         constraints = [
             # Sending again never sends twice: one email per customer and version.
             models.UniqueConstraint(

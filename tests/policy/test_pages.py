@@ -135,23 +135,30 @@ def test_customer_accepts_early_from_the_banner(client, v1, scheduled_v2, alice)
     assert "Accept now" not in client.get(reverse("policy:notice")).content.decode()
 
 
-def test_accepting_a_draft_or_superseded_version_is_refused(client, v1, alice):
+def test_accepting_a_draft_or_superseded_version_is_refused_with_a_message(
+    client, v1, alice
+):
     now = timezone.now()
     client.force_login(alice)
+    client.cookies["onespace_language"] = "en"
     NoticeVersionFactory(label="d")
-    assert (
-        client.post(
-            reverse("policy:accept"), {"version": "d", "source": "banner"}
-        ).status_code
-        == 302
+    response = client.post(
+        reverse("policy:accept"), {"version": "d", "source": "banner"}, follow=True
     )
+    assert "That version cannot be accepted." in response.content.decode()
     # Version 2 in force supersedes version 1.
     NoticeVersionFactory(
         label="2",
         published_at=now - timedelta(days=40),
         effective_at=now - timedelta(days=1),
     )
-    client.post(reverse("policy:accept"), {"version": "1", "source": "gate"})
+    response = client.post(
+        reverse("policy:accept"), {"version": "1", "source": "gate"}, follow=True
+    )
+    assert (
+        "Only the version in force or the scheduled version can be accepted."
+        in response.content.decode()
+    )
     assert not Acceptance.objects.exists()
 
 

@@ -166,7 +166,27 @@ def test_after_erasure_the_address_still_proves_acceptance(v1, alice):
     assert not services.acceptances_for_email("mallory@example.com").exists()
 
 
-def test_deleting_an_account_detaches_but_keeps_acceptances(v1, alice):
-    services.accept_notice(alice, version=v1, source="signup")
-    alice.delete()
-    assert Acceptance.objects.filter(customer__isnull=True, version=v1).count() == 1
+def test_deleting_an_account_first_keeps_acceptances_without_address_or_browser(
+    v1, alice, rf
+):
+    request = rf.post("/", REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="Firefox/140")
+    services.accept_notice(alice, version=v1, source="signup", request=request)
+    services.set_consent(
+        alice,
+        purpose="marketing_email",
+        is_given=True,
+        source="signup",
+        request=request,
+    )
+    # Erasure may run the registration category (which deletes the user) first.
+    registry["accounts-registration"].erase(alice)
+    registry["policy-acceptance"].erase(alice)
+    kept = Acceptance.objects.get(version=v1)
+    assert (kept.customer_id, kept.ip_address, kept.user_agent) == (None, None, "")
+    consent = ConsentRecord.objects.get()
+    assert (consent.customer_id, consent.ip_address, consent.user_agent) == (
+        None,
+        None,
+        "",
+    )
+    assert services.acceptances_for_email("alice@example.com").count() == 1
