@@ -122,3 +122,26 @@ def test_service_token_shown_once_and_revocable(staff_client, db):
     )
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_admin_creates_staff_user_and_lists_users(staff_client, alice):
+    from accounts.models import User
+    from tests.factories import StaffFactory
+
+    boss = StaffFactory(email="boss@onespace.test", is_superuser=True)
+    client = staff_client(boss)
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "New.Staff@OneSpace.test",
+            "full_name": "New Staff",
+            "usable_password": "true",
+            "password1": "staff passphrase 2026",
+            "password2": "staff passphrase 2026",
+        },
+    )
+    assert response.status_code == 302
+    created = User.objects.get(email="new.staff@onespace.test")
+    assert created.check_password("staff passphrase 2026")
+    listing = client.get(reverse("admin:accounts_user_changelist"), {"q": "alice"})
+    assert alice.email in listing.content.decode()
