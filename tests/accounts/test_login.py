@@ -131,3 +131,10 @@ def test_locked_page_in_english(client, alice, english):
     for _ in range(5):
         response = _fail(client)
     assert "Too many failed sign-ins" in response.content.decode()
+
+
+def test_letter_case_does_not_dodge_the_lockout(client, alice):
+    emails = ["alice@example.com", "ALICE@example.com", "Alice@Example.com"] * 2
+    statuses = [_fail(client, email).status_code for email in emails[:5]]
+    assert statuses == [200, 200, 200, 200, 429]
+    assert _succeed(client, "alice@EXAMPLE.com").status_code == 429
