@@ -30,7 +30,7 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: COUNT_CAP + 1].count()
+        return self.object_list[: COUNT_CAP + 1].count()  # type: ignore[attr-defined]
 
 
 class InputFilter(admin.SimpleListFilter):
@@ -44,7 +44,7 @@ class InputFilter(admin.SimpleListFilter):
     def has_output(self) -> bool:
         return True
 
-    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+    def choices(self, changelist: Any) -> Iterator[Any]:
         others = []
         for key, values in changelist.get_filters_params().items():
             if key == self.parameter_name:

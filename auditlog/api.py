@@ -41,7 +41,7 @@ class NodeEventIngest(generics.GenericAPIView):
 
     @extend_schema(
         operation_id="node_events_create",
-        request=NodeEventInputSerializer(many=True, min_length=1, max_length=1000),
+        request=NodeEventInputSerializer(many=True, min_length=1, max_length=1000),  # type: ignore[call-arg]
         responses={201: IngestResultSerializer, 200: IngestResultSerializer, **ERRORS},
         description=(
             "Store 1 to 1000 node events. A batch with any invalid item is refused whole, "

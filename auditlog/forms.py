@@ -19,7 +19,8 @@ class NodeEventFilterForm(forms.Form):
 
     def __init__(self, *args: Any, nodes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["node"].choices = [("", _("All nodes")), *((n, n) for n in nodes)]
+        node: Any = self.fields["node"]
+        node.choices = [("", _("All nodes")), *((n, n) for n in nodes)]
 
 
 class SecurityEventFilterForm(forms.Form):
@@ -52,7 +53,8 @@ class AccessGrantForm(forms.Form):
     def __init__(self, *args: Any, nodes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the customer's own nodes can be chosen (policy 1.2.1).
-        self.fields["node_id"].choices = [(n, n) for n in nodes]
+        node_id: Any = self.fields["node_id"]
+        node_id.choices = [(n, n) for n in nodes]
         self.fields["node_id"].error_messages["invalid_choice"] = _(
             "This node is not one of yours."
         )

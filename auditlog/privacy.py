@@ -158,7 +158,7 @@ class DisclosureData(privacy.Category):
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:
         # A restriction by law (e.g. a court order) hides the record until its end date.
-        return Disclosure.objects.filter(customers=user).visible_to_subject(
+        return Disclosure.objects.filter(customers=user.pk).visible_to_subject(
             timezone.localdate()
         )
 

@@ -57,7 +57,7 @@ class NodeEventInputSerializer(serializers.Serializer):
 
 def node_event_batch(data: object) -> serializers.ListSerializer:
     """A list serializer for 1 to 1000 node events."""
-    return NodeEventInputSerializer(
+    return NodeEventInputSerializer(  # type: ignore[call-arg,return-value]
         data=data, many=True, min_length=1, max_length=MAX_BATCH
     )
 
@@ -70,7 +70,7 @@ class IngestResultSerializer(serializers.Serializer):
 
 class AuditlogErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
-    errors = serializers.JSONField(required=False)
+    errors = serializers.JSONField(required=False)  # type: ignore[assignment]
 
 
 class AccessCheckQuerySerializer(serializers.Serializer):

@@ -20,7 +20,6 @@ from auditlog import chain
 from auditlog.models import (
     AccessGrant,
     AccessLog,
-    ChainedLog,
     NodeEvent,
     PurgeCheckpoint,
     SecurityEvent,
@@ -263,7 +262,7 @@ def check_access(
 # --- Retention purge ------------------------------------------------------------------
 
 
-def purge_log(model: type[ChainedLog], *, before: datetime, time_field: str) -> int:
+def purge_log(model: Any, *, before: datetime, time_field: str) -> int:
     """Delete the oldest rows of a log table whose ``time_field`` is before ``before``.
 
     Only a prefix of the chain goes (rows up to the first one still within retention),

@@ -73,7 +73,9 @@ def access_log_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def grant_list(request: HttpRequest) -> HttpResponse:
     """The customer's access grants, active ones first."""
-    grants = AccessGrant.objects.filter(customer=request.user).order_by("-created_at")
+    grants = AccessGrant.objects.filter(customer=request.user.pk).order_by(
+        "-created_at"
+    )
     page = Paginator(grants, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "auditlog/grant_list.html", {"page": page, "query": ""})
 

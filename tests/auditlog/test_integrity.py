@@ -216,3 +216,46 @@ def test_postgres_purge_bypass_is_local_to_the_purge_transaction(postgres):
     # Outside the purge transaction the guard is back.
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AccessLog.objects.all().delete()
+
+
+WRITER = """
+import django, sys
+django.setup()
+from django.utils import timezone
+from auditlog import chain
+from auditlog.models import AccessLog
+for _ in range(10):
+    chain.append(AccessLog, [
+        AccessLog(occurred_at=timezone.now(), ip="192.0.2.1", method="GET",
+                  path="/p" + sys.argv[1], status=200, duration_ms=1)
+        for _ in range(25)
+    ])
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writer_processes_keep_one_chain_on_postgres():
+    """Four processes append at once; the advisory lock keeps one unbroken chain."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if connection.vendor != "postgresql":
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "onespace.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    root = Path(__file__).resolve().parents[2]
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(n)], cwd=root, env=env)
+        for n in range(4)
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0, 0]
+    assert AccessLog.objects.count() == 4 * 10 * 25
+    assert list(chain.verify(AccessLog)) == []

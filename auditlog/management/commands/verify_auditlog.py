@@ -7,7 +7,11 @@ from django.core.management.base import BaseCommand, CommandError
 from auditlog import chain
 from auditlog.models import AccessLog, NodeEvent, SecurityEvent
 
-MODELS = {"access": AccessLog, "security": SecurityEvent, "node": NodeEvent}
+MODELS: dict[str, Any] = {
+    "access": AccessLog,
+    "security": SecurityEvent,
+    "node": NodeEvent,
+}
 
 
 class Command(BaseCommand):
