@@ -32,6 +32,7 @@ def test_admin_refuses_customers(client, alice):
     client.force_login(alice)
     response = client.get("/admin/", follow=True)
     assert response.status_code == 403
+    assert "ท่านไม่สามารถเปิดหน้านี้ได้" in response.content.decode()
     assert client.get(reverse("accounts:second-factor")).status_code == 403
 
 
