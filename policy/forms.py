@@ -1,16 +1,12 @@
 """Forms of the policy app: sign-up acknowledgement, acceptance, consents, publication."""
 
-from typing import Any
-
 from django import forms
 from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import forms as accounts_forms
 from accounts.models import User
-from policy import current, services
+from policy import services
 from policy.models import Acceptance, ConsentRecord, NoticeVersion
 
 
@@ -31,17 +27,6 @@ class SignupForm(accounts_forms.SignupForm):
         ),
         required=False,
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        version = current.in_force()
-        if version is not None:
-            self.fields["accept_notice"].help_text = format_html(
-                '<a href="{}" target="_blank" rel="noopener">{}</a>',
-                reverse("policy:version-detail", args=[version.label]),
-                _("Read the privacy notice, version %(label)s")
-                % {"label": version.label},
-            )
 
     def clean_accept_notice(self) -> bool:
         if NoticeVersion.objects.in_force() is None:
