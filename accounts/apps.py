@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from accounts import receivers, schema  # noqa: F401  (schema registers itself)
+        from accounts import checks, receivers, schema  # noqa: F401  (schema registers itself)
 
         post_migrate.connect(receivers.grant_unlock_permissions, sender=self)
 

@@ -9,7 +9,11 @@ from accounts import roles
 # Who may see and lift django-axes lockouts in admin (deleting the attempt unlocks).
 UNLOCK_PERMISSIONS = {
     roles.SUPPORT: ["view_accessattempt", "delete_accessattempt"],
-    roles.SECURITY_AUDITOR: ["view_accessattempt", "delete_accessattempt"],
+    roles.SECURITY_AUDITOR: [
+        "view_accessattempt",
+        "delete_accessattempt",
+        "view_accessfailurelog",
+    ],
 }
 
 

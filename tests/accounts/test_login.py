@@ -138,3 +138,11 @@ def test_letter_case_does_not_dodge_the_lockout(client, alice):
     statuses = [_fail(client, email).status_code for email in emails[:5]]
     assert statuses == [200, 200, 200, 200, 429]
     assert _succeed(client, "alice@EXAMPLE.com").status_code == 429
+
+
+def test_lockout_handler_refuses_other_lockout_parameters(settings):
+    from accounts.checks import lockout_settings
+
+    assert lockout_settings() == []
+    settings.AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+    assert [error.id for error in lockout_settings()] == ["accounts.E001"]
