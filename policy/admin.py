@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from policy import services
+from policy import current, services
 from policy.forms import PublishForm
 from policy.models import Acceptance, ConsentRecord, NoticeDelivery, NoticeVersion
 
@@ -127,7 +127,10 @@ class NoticeVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("state"))
     def state_display(self, obj: NoticeVersion) -> str:
-        return obj.get_state_display()
+        # The version in force comes from the process cache: no query per row.
+        in_force = current.in_force()
+        state = obj.state_at(timezone.now(), in_force.pk if in_force else None)
+        return str(NoticeVersion.State(state).label)
 
     @admin.display(description=_("accepted by active customers"))
     def accepted_count(self, obj: NoticeVersion) -> int:

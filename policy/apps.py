@@ -7,6 +7,6 @@ class PolicyConfig(AppConfig):
     verbose_name = _("Privacy notice")
 
     def ready(self) -> None:
-        from policy import receivers, registry  # noqa: F401 - connects the receivers
+        from policy import checks, receivers, registry  # noqa: F401 - registers them
 
         registry.autodiscover()

@@ -186,3 +186,15 @@ def test_new_published_version_can_be_created_in_one_go(v1):
         label="9", published_at=now, effective_at=now + timedelta(days=30)
     )
     assert version.state == NoticeVersion.State.SCHEDULED
+
+
+def test_checks_refuse_a_zero_notice_period_and_a_sign_up_without_acceptance(settings):
+    from policy.checks import notice_settings
+
+    assert notice_settings(None) == []
+    settings.POLICY_NOTICE_PERIOD = timedelta(0)
+    settings.SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+    assert [error.id for error in notice_settings(None)] == [
+        "policy.E001",
+        "policy.E002",
+    ]
