@@ -55,13 +55,12 @@ def notice(request: HttpRequest) -> HttpResponse:
 
 def version_list(request: HttpRequest) -> HttpResponse:
     """Every published version: when it took (or takes) effect and what changed."""
-    versions = list(NoticeVersion.objects.published().order_by("-effective_at"))
-    in_force = current.in_force()
-    for version in versions:
-        version.current_state = version.state_at(  # type: ignore[attr-defined]
-            timezone.now(), in_force.pk if in_force else None
-        )
-    return render(request, "policy/version_list.html", {"versions": versions})
+    now, in_force = timezone.now(), current.in_force()
+    rows = [
+        (version, version.state_at(now, in_force.pk if in_force else None))
+        for version in NoticeVersion.objects.published().order_by("-effective_at")
+    ]
+    return render(request, "policy/version_list.html", {"rows": rows})
 
 
 def version_detail(request: HttpRequest, label: str) -> HttpResponse:
