@@ -81,6 +81,10 @@ def flush() -> int:
 
 
 def _run() -> None:
+    from auditlog import services
+
+    # Load ua-parser's rules now (about a second), not during the first busy flush.
+    services.parse_user_agent("")
     interval = settings.AUDITLOG_FLUSH_INTERVAL
     while not _stop.wait(interval):
         close_old_connections()
@@ -91,7 +95,7 @@ def _run() -> None:
 def _ensure_flusher() -> None:
     """Start this process's flusher thread once (again after a fork)."""
     global _pid, _thread
-    if _pid == os.getpid():
+    if _pid is not None:
         return
     with _lock:
         if _pid == os.getpid():
@@ -103,6 +107,18 @@ def _ensure_flusher() -> None:
         _thread = threading.Thread(target=_run, name="auditlog-flusher", daemon=True)
         _thread.start()
         atexit.register(_at_exit)
+
+
+def _after_fork() -> None:
+    # A forked child (a gunicorn worker) has the parent's records but not its thread.
+    global _pid, _lock, _flush_lock
+    _pid = None
+    _lock = threading.Lock()
+    _flush_lock = threading.Lock()
+    _records.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def _at_exit() -> None:

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.functional import empty
 
 from auditlog import buffer
-from onespace.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +63,9 @@ class AccessLogMiddleware:
                 {
                     "occurred_at": occurred_at,
                     "user_id": _user_id(request),
-                    "ip": client_ip(request),
+                    # The client address is worked out from these at flush time.
+                    "remote_addr": request.META.get("REMOTE_ADDR", ""),
+                    "forwarded_for": request.META.get("HTTP_X_FORWARDED_FOR", ""),
                     "user_agent": request.META.get("HTTP_USER_AGENT", "")[
                         :USER_AGENT_MAX
                     ],

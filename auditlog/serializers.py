@@ -50,8 +50,14 @@ class NodeEventInputSerializer(serializers.Serializer):
     def validate_details(self, value):  # type: ignore[no-untyped-def]
         import json
 
-        if len(json.dumps(value, default=str)) > 4096:
+        encoded = json.dumps(value, default=str)
+        if len(encoded) > 4096:
             raise serializers.ValidationError(_("Details are limited to 4 KB."))
+        if "\\u0000" in encoded:
+            # PostgreSQL cannot store NUL characters in JSON.
+            raise serializers.ValidationError(
+                _("Details may not contain NUL characters.")
+            )
         return value
 
 

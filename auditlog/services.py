@@ -2,7 +2,6 @@
 
 import ipaddress
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -24,6 +23,7 @@ from auditlog.models import (
     PurgeCheckpoint,
     SecurityEvent,
 )
+from onespace.client_ip import client_ip
 
 MAX_GRANT_HOURS = 72
 
@@ -49,22 +49,35 @@ def normalise_ip(value: str | None) -> str | None:
         return None
 
 
-def _access_rows(batch: Iterable[dict[str, Any]]) -> list[AccessLog]:
+def _access_rows(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for values in batch:
         family, version, os_family = parse_user_agent(values.get("user_agent", ""))
-        rows.append(
-            AccessLog(
-                browser_family=family,
-                browser_version=version,
-                os_family=os_family,
-                **values,
-            )
+        forwarded = values.pop("forwarded_for", "")
+        peer = values.pop("remote_addr", "")
+        if "ip" not in values:
+            values["ip"] = client_ip_of(peer, forwarded)
+        values.update(
+            browser_family=family, browser_version=version, os_family=os_family
         )
+        rows.append(values)
     return rows
 
 
-def _security_rows(batch: list[dict[str, Any]]) -> list[SecurityEvent]:
+class _Meta:
+    """Just enough of a request for ``client_ip``: the address is worked out at flush time."""
+
+    def __init__(self, peer: str, forwarded: str) -> None:
+        self.META = {"REMOTE_ADDR": peer}
+        if forwarded:
+            self.META["HTTP_X_FORWARDED_FOR"] = forwarded
+
+
+def client_ip_of(peer: str, forwarded: str) -> str | None:
+    return client_ip(_Meta(peer, forwarded))  # type: ignore[arg-type]
+
+
+def _security_rows(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # Failed sign-ins name an address, not an account: resolve them here, in one query
     # per flush, rather than in the request.
     emails = {
@@ -77,21 +90,16 @@ def _security_rows(batch: list[dict[str, Any]]) -> list[SecurityEvent]:
         owners = dict(
             get_user_model().objects.filter(email__in=emails).values_list("email", "pk")
         )
-    rows = []
     for values in batch:
         if values.get("attempted_email") and not values.get("user_id"):
-            values = {
-                **values,
-                "user_id": owners.get(values["attempted_email"].lower()),
-            }
-        rows.append(SecurityEvent(**values))
-    return rows
+            values["user_id"] = owners.get(values["attempted_email"].lower())
+    return batch
 
 
 def write_buffered(batch: list[tuple[str, dict[str, Any]]]) -> None:
     """Chain and insert a flushed batch of buffered records, one bulk INSERT per table."""
-    access = [values for kind, values in batch if kind == "access"]
-    security = [values for kind, values in batch if kind == "security"]
+    access = [dict(values) for kind, values in batch if kind == "access"]
+    security = [dict(values) for kind, values in batch if kind == "security"]
     if access:
         chain.append(AccessLog, _access_rows(access))
     if security:
@@ -174,12 +182,12 @@ def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
                 grant = _grant_for(event, grants)
                 is_violation = grant is None
             rows.append(
-                NodeEvent(
-                    received_at=received_at,
-                    grant_id=grant.pk if grant else None,
-                    is_violation=is_violation,
+                {
                     **event,
-                )
+                    "received_at": received_at,
+                    "grant_id": grant.pk if grant else None,
+                    "is_violation": is_violation,
+                }
             )
             result.created.append(event["event_id"])
             if is_violation:

@@ -2,6 +2,8 @@
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
 from accounts.models import ServiceToken
@@ -20,7 +22,13 @@ FUZZ = settings(
 
 @pytest.fixture
 def schema():
-    return schemathesis.openapi.from_wsgi("/api/schema/", application)
+    # Calling the WSGI app directly sends request_finished, whose handler would close
+    # the test's database connection; Django's test client unhooks it the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/schema/", application)
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -226,8 +226,8 @@ from auditlog import chain
 from auditlog.models import AccessLog
 for _ in range(10):
     chain.append(AccessLog, [
-        AccessLog(occurred_at=timezone.now(), ip="192.0.2.1", method="GET",
-                  path="/p" + sys.argv[1], status=200, duration_ms=1)
+        dict(occurred_at=timezone.now(), ip="192.0.2.1", method="GET",
+             path="/p" + sys.argv[1], status=200, duration_ms=1)
         for _ in range(25)
     ])
 """

@@ -299,3 +299,10 @@ def test_concurrent_style_resend_inside_one_batch_stores_once(node_token, alice)
 
 def test_privacy_officer_group_exists_for_emails():
     assert roles.PRIVACY_OFFICER
+
+
+def test_nul_characters_in_details_are_refused(node_token, alice):
+    event = make_event(alice, details={"note": "a\u0000b"})
+    response = _client(node_token).post(URL, [event], format="json")
+    assert response.status_code == 400
+    assert NodeEvent.objects.count() == 0
