@@ -76,3 +76,40 @@ def test_parallel_credits_never_exceed_what_remains(postgres, vat_rate):
     assert outcomes.count("ValidationError") == 5
     assert services.current_value(invoice) == Decimal("0.00")
     assert connection.vendor == "postgresql"
+
+
+def _post_same_key(args: tuple[int, str]) -> tuple[int, str]:
+    from rest_framework.test import APIClient
+
+    customer_id, raw = args
+    try:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        response = client.post(
+            "/api/v1/invoices/",
+            {
+                "customer_id": customer_id,
+                "lines": [{"description": "VPS", "quantity": "1", "unit_price": "100"}],
+            },
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="same-key",
+        )
+        return response.status_code, response.json().get("number", "")
+    finally:
+        connections.close_all()
+
+
+def test_parallel_requests_with_one_idempotency_key_issue_once(postgres, vat_rate):
+    from accounts.models import ServiceToken
+    from billing.models import NumberSeries
+
+    profile = BillingProfileFactory()
+    _token, raw = ServiceToken.issue(name="engine", scopes=["billing"])
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(_post_same_key, [(profile.customer_id, raw)] * 6))
+    assert [status for status, _number in outcomes].count(201) == 1
+    assert {status for status, _number in outcomes} <= {200, 201}
+    assert len({number for _status, number in outcomes}) == 1
+    assert Document.objects.count() == 1
+    # The losers rolled back before taking a number: no gap.
+    assert NumberSeries.objects.get().last_number == 1

@@ -161,3 +161,21 @@ def test_app_html_renders_through_plain_weasyprint_with_the_sarabun_font(tax_inv
     html = document_html(tax_invoice, copies=(False,))
     assert FONT_DIR.as_uri() in html
     assert html_to_pdf(html).startswith(b"%PDF")
+
+
+def test_pdf_text_layer_reads_thai_exactly_up_to_nfkc(tax_invoice, settings):
+    """The ToUnicode fix: copied text is the source text (ำ may come out as ํา, same in NFKC)."""
+    with storages["private"].open(tax_invoice.pdf, "rb") as stored:
+        text = PdfReader(io.BytesIO(stored.read())).pages[0].extract_text()
+    exact = unicodedata.normalize("NFKC", text)
+    for phrase in (
+        "ใบเสร็จรับเงิน/ใบกำกับภาษี",
+        "ภาษีมูลค่าเพิ่ม",
+        "สำนักงานใหญ่",
+        "บริษัท อลิซ คลาวด์ จำกัด",
+        "บริการคลาวด์เซิร์ฟเวอร์ รายเดือน",
+        bahttext(tax_invoice.total),
+        "ต้นฉบับ",
+    ):
+        assert unicodedata.normalize("NFKC", phrase) in exact, phrase
+    assert "ภำษี" not in text
