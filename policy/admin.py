@@ -133,8 +133,13 @@ class NoticeVersionAdmin(admin.ModelAdmin):
         return str(NoticeVersion.State(state).label)
 
     @admin.display(description=_("accepted by active customers"))
-    def accepted_count(self, obj: NoticeVersion) -> int:
-        return getattr(obj, "accepted_active", 0)
+    def accepted_count(self, obj: NoticeVersion) -> str:
+        return format_html(
+            '<a href="{}?version__id__exact={}">{}</a>',
+            reverse("admin:policy_acceptance_changelist"),
+            obj.pk,
+            getattr(obj, "accepted_active", 0),
+        )
 
     @admin.display(description=_("preview"))
     def preview_link(self, obj: NoticeVersion) -> str:
@@ -160,6 +165,14 @@ class NoticeVersionAdmin(admin.ModelAdmin):
                 *self.readonly_fields,
             )
         return self.readonly_fields
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: NoticeVersion | None = None
+    ) -> bool:
+        # Policy clause 3: a published version is shown, never edited.
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(
         self, request: HttpRequest, obj: NoticeVersion | None = None

@@ -106,15 +106,19 @@ def test_published_version_is_read_only_and_cannot_be_deleted_in_admin(
     change_url = reverse("admin:policy_noticeversion_change", args=[v1.pk])
     page = client.get(change_url).content.decode()
     assert 'name="text_th"' not in page
-    client.post(
-        change_url,
-        {
-            "label": "1",
-            "text_th": "แก้",
-            "text_en": "x",
-            "summary_th": "x",
-            "summary_en": "x",
-        },
+    assert 'name="_save"' not in page
+    assert (
+        client.post(
+            change_url,
+            {
+                "label": "1",
+                "text_th": "แก้",
+                "text_en": "x",
+                "summary_th": "x",
+                "summary_en": "x",
+            },
+        ).status_code
+        == 403
     )
     response = client.post(
         reverse("admin:policy_noticeversion_delete", args=[v1.pk]), {"post": "yes"}
@@ -139,6 +143,7 @@ def test_changelist_shows_acceptances_among_active_customers(
     response = client.get(reverse("admin:policy_noticeversion_changelist"))
     version = next(v for v in response.context["cl"].result_list if v.pk == v1.pk)
     assert version.accepted_active == 3
+    assert f"?version__id__exact={v1.pk}" in response.content.decode()
 
 
 def test_acceptances_export_as_streamed_csv(staff_client, privacy_officer, v1, rf):
