@@ -65,6 +65,11 @@ class NoticeVersionQuerySet(models.QuerySet["NoticeVersion"]):
             raise ImmutableRecord("A published notice version can never be deleted.")
         return super().delete()
 
+    def update(self, **kwargs: Any) -> int:
+        if self.filter(published_at__isnull=False).exists():
+            raise ImmutableRecord("A published notice version can never be changed.")
+        return super().update(**kwargs)
+
 
 class NoticeVersion(models.Model):
     """One version of the privacy notice, in Thai (authoritative) and English."""

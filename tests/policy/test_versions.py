@@ -67,6 +67,8 @@ def test_published_version_cannot_be_saved_or_deleted_through_the_orm(v1):
         v1.delete()
     with pytest.raises(ImmutableRecord):
         NoticeVersion.objects.filter(pk=v1.pk).delete()
+    with pytest.raises(ImmutableRecord):
+        NoticeVersion.objects.filter(pk=v1.pk).update(text_th="แก้ไขแล้ว")
     v1.refresh_from_db()
     assert v1.text_th != "แก้ไขแล้ว"
 
