@@ -145,3 +145,16 @@ class RefusingBackend:
 
     def send_messages(self, messages):
         raise ConnectionError("mail server down")
+
+
+def test_announce_command_sends_only_to_those_not_yet_told(v1, scheduled_v2):
+    from django.core.management import CommandError, call_command
+
+    told = CustomerFactory(email="told@example.com")
+    services.send_notice(told, version=scheduled_v2)
+    untold = CustomerFactory(email="untold@example.com")
+    mail.outbox.clear()
+    call_command("announce_version", "2")
+    assert [m.to for m in mail.outbox] == [[untold.email]]
+    with pytest.raises(CommandError):
+        call_command("announce_version", "no-such-version")
