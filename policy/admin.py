@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from policy import current, services
 from policy.forms import PublishForm
-from policy.models import Acceptance, ConsentRecord, NoticeDelivery, NoticeVersion
+from policy.models import (
+    Acceptance,
+    ConsentRecord,
+    NoticeDelivery,
+    NoticeVersion,
+    pseudonym_of,
+)
 
 
 class _Echo:
@@ -338,6 +344,20 @@ class AcceptanceAdmin(ReadOnlyAdmin):
     list_display = ("accepted_at", "version", "customer", "source", "ip_address")
     list_filter = ("version", "source")
     list_select_related = ("version", "customer")
+    search_fields = ("pseudonym",)
+    search_help_text = _(
+        "Enter an email address: finds its acceptances, also after the account was erased."
+    )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Acceptance], search_term: str
+    ) -> tuple[QuerySet[Acceptance], bool]:
+        # Proof by address: the email is hashed the way records are pseudonymised.
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        return queryset.filter(pseudonym=pseudonym_of(term)), False
+
     fieldsets = (
         (None, {"fields": ("version", "fingerprint", "accepted_at", "source")}),
         (

@@ -172,3 +172,18 @@ def test_customers_cannot_reach_the_csv(client, alice, v1):
     client.force_login(alice)
     response = client.get(reverse("admin:policy_noticeversion_export", args=[v1.pk]))
     assert response.status_code == 302  # to the admin login
+
+
+def test_officer_finds_acceptances_by_email_after_erasure(
+    staff_client, privacy_officer, v1
+):
+    customer = CustomerFactory(email="gone@example.com")
+    services.accept_notice(customer, version=v1, source="signup")
+    customer.delete()
+    client = _admin(staff_client, privacy_officer)
+    url = reverse("admin:policy_acceptance_changelist")
+    found = client.get(url, {"q": "Gone@Example.com"})
+    assert len(found.context["cl"].result_list) == 1
+    assert (
+        len(client.get(url, {"q": "other@example.com"}).context["cl"].result_list) == 0
+    )
