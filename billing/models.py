@@ -6,7 +6,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Abs
+from django.db.models.lookups import LessThan
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -432,8 +434,17 @@ class Document(models.Model):
                 | Q(number__isnull=False, issued_on__isnull=False),
                 name="billing_issued_document_has_number",
             ),
+            # Equality to the satang, written as |difference| < half a satang
+            # because SQLite evaluates the check on floating-point numbers.
             models.CheckConstraint(
-                condition=Q(total=models.F("subtotal") + models.F("vat_amount")),
+                condition=LessThan(
+                    Abs(
+                        models.F("total")
+                        - models.F("subtotal")
+                        - models.F("vat_amount")
+                    ),
+                    Value(Decimal("0.005")),
+                ),
                 name="billing_total_is_subtotal_plus_vat",
             ),
         ]

@@ -28,6 +28,10 @@ from billing.models import (
 )
 from billing.thaidates import buddhist_year
 
+# Amounts are stored with 14 digits (12 before the point); with any VAT rate up to
+# 100 % a bill below this stays storable.
+MAX_SUBTOTAL = Decimal("100000000000")
+
 
 @dataclass(frozen=True)
 class LineInput:
@@ -65,6 +69,15 @@ def validate_lines(lines: Sequence[LineInput]) -> None:
                     _("Line %(n)s: use at most 2 decimal places.") % {"n": number}
                 )
                 break
+    if not errors:
+        subtotal = sum(
+            (arithmetic.line_amount(line.quantity, line.unit_price) for line in lines),
+            Decimal(0),
+        )
+        if subtotal >= MAX_SUBTOTAL:
+            errors.append(
+                _("The bill's total is too large; split it into several bills.")
+            )
     if errors:
         raise ValidationError({"lines": errors})
 
@@ -368,6 +381,14 @@ def issue_adjustment(
     corrected_value = Decimal(corrected_value)
     if corrected_value != arithmetic.to_satang(corrected_value):
         raise ValidationError({"corrected_value": _("Use at most 2 decimal places.")})
+    if corrected_value >= MAX_SUBTOTAL:
+        raise ValidationError(
+            {
+                "corrected_value": _(
+                    "The bill's total is too large; split it into several bills."
+                )
+            }
+        )
     before = current_value(original)
     if kind == Document.Kind.CREDIT_NOTE:
         if corrected_value < 0:

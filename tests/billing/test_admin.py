@@ -223,3 +223,9 @@ def test_missing_certificates_list_shows_only_payments_still_waiting(
         payment, certificate_number="0042", received_on=datetime.date(2026, 12, 1)
     )
     assert billing_note.number not in client.get(url).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_finance_keeps_its_permissions_after_a_flush(finance):
+    # post_migrate (also sent by the flush between transactional tests) re-grants them.
+    assert finance.has_perm("billing.issue_document")

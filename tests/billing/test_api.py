@@ -1,6 +1,7 @@
 """POST /api/v1/invoices/: the billing engine issues billing notes with a service token."""
 
 import pytest
+from django.core.files.storage import storages
 from rest_framework.test import APIClient
 
 from accounts.models import ServiceToken
@@ -99,6 +100,18 @@ def test_other_key_issues_the_next_number(engine, alice, alice_profile):
             "lines",
         ),
         ({"lines": "nope"}, "lines"),
+        (
+            {
+                "lines": [
+                    {
+                        "description": "x",
+                        "quantity": "9999999999",
+                        "unit_price": "999999999999",
+                    }
+                ]
+            },
+            "lines",
+        ),
         ({"customer_id": "abc"}, "customer_id"),
     ],
 )
@@ -111,6 +124,7 @@ def test_bad_input_is_a_400_and_nothing_is_numbered(
     assert response.json()["detail"]
     assert not Document.objects.exists()
     assert not NumberSeries.objects.filter(last_number__gt=0).exists()
+    assert not storages["private"].exists("billing")  # nothing rendered
 
 
 def test_another_customers_profile_is_refused(

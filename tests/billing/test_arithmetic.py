@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billing import arithmetic
@@ -47,3 +47,28 @@ def test_half_satang_goes_up():
     assert arithmetic.vat_on(Decimal("3250.50"), Decimal(7)) == Decimal("227.54")
     assert arithmetic.to_satang(Decimal("0.125")) == Decimal("0.13")
     assert arithmetic.withholding_on(Decimal("3250.50")) == Decimal("97.52")
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(line_lists)
+def test_issued_documents_store_totals_that_agree_with_their_lines(
+    alice_profile, lines
+):
+    from billing import services
+
+    document = services.create_billing_note(
+        alice_profile,
+        lines=[services.LineInput("x", q, p) for q, p in lines],
+        issue=True,
+    )
+    document.refresh_from_db()
+    stored_lines = list(document.lines.all())
+    assert document.subtotal == sum(line.amount for line in stored_lines)
+    assert document.vat_amount == arithmetic.vat_on(
+        document.subtotal, document.vat_rate
+    )
+    assert document.total == document.subtotal + document.vat_amount
