@@ -18,7 +18,7 @@ from auditlog.serializers import (
     AuditlogErrorSerializer,
     IngestResultSerializer,
     NodeEventInputSerializer,
-    node_event_batch,
+    parse_node_events,
 )
 
 ERRORS = {
@@ -50,18 +50,7 @@ class NodeEventIngest(generics.GenericAPIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        batch = node_event_batch(request.data)
-        if not batch.is_valid():
-            errors: Any = batch.errors
-            if (
-                isinstance(errors, dict)
-                and errors
-                and all(isinstance(k, int) for k in errors)
-            ):
-                # One error object per item, in the batch's order ({} for good items).
-                errors = [errors.get(i, {}) for i in range(len(request.data))]
-            raise exceptions.ValidationError(errors)
-        items: list[dict[str, Any]] = batch.validated_data
+        items = parse_node_events(request.data)
         unknown = _unknown_customers(items)
         if unknown:
             errors = [

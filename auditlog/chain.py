@@ -10,6 +10,7 @@ holding the hash of the last row it removed; verification starts from there.
 """
 
 import hashlib
+import io
 import json
 import threading
 import uuid
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 
 from auditlog.models import GENESIS, ChainedLog, PurgeCheckpoint
 
@@ -88,14 +89,6 @@ def append(model: type[ChainedLog], rows: list[dict[str, Any]]) -> list[dict[str
         name: f.get_default()
         for name, f in zip(model.chain_fields, fields, strict=True)
     }
-    # psycopg2 adapts plain values itself; only JSON needs Django's help there.
-    # SQLite gets Django's full preparation (datetimes, UUIDs as text).
-    prepare = [
-        None
-        if connection.vendor == "postgresql" and not isinstance(f, models.JSONField)
-        else f
-        for f in fields
-    ]
     with _process_lock, transaction.atomic():
         lock_table(model)
         prev = last_hash(model)
@@ -104,41 +97,60 @@ def append(model: type[ChainedLog], rows: list[dict[str, Any]]) -> list[dict[str
             values = [row.get(name, defaults[name]) for name in model.chain_fields]
             row["prev_hash"] = prev
             row["hash"] = prev = row_hash(prev, values)
-            params.append(
-                (
-                    *(
-                        value
-                        if field is None
-                        else field.get_db_prep_save(value, connection)
-                        for field, value in zip(prepare, values, strict=True)
-                    ),
-                    row["prev_hash"],
-                    row["hash"],
-                )
-            )
-        _insert(model, [f.column for f in fields], params)
+            params.append((*values, row["prev_hash"], row["hash"]))
+        _insert(model, fields, params)
     return rows
 
 
-def _insert(model: type[ChainedLog], columns: list[str], params: list[tuple]) -> None:
+def _copy_text(value: Any) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        value = json.dumps(value)
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+def _insert(model: type[ChainedLog], fields: list[Any], params: list[tuple]) -> None:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    names = ", ".join(quote(c) for c in [*columns, "prev_hash", "hash"])
+    names = ", ".join(
+        quote(c) for c in [*(f.column for f in fields), "prev_hash", "hash"]
+    )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            from psycopg2.extras import execute_values
-
-            # Rows keep the list's order, so ids (and the chain) follow it.
-            execute_values(
-                cursor.cursor,
-                f"INSERT INTO {table} ({names}) VALUES %s",
-                params,
-                page_size=1000,
+            # COPY is PostgreSQL's fastest way in; rows keep the list's order, so the
+            # ids follow the chain.
+            text = "".join(
+                "\t".join(_copy_text(v) for v in row) + "\n" for row in params
+            )
+            cursor.cursor.copy_expert(
+                f"COPY {table} ({names}) FROM STDIN", io.StringIO(text)
             )
         else:
-            marks = ", ".join(["%s"] * (len(columns) + 2))
+            prepared = [
+                (
+                    *(
+                        f.get_db_prep_save(v, connection)
+                        for f, v in zip(fields, row, strict=False)
+                    ),
+                    *row[len(fields) :],
+                )
+                for row in params
+            ]
+            marks = ", ".join(["%s"] * (len(fields) + 2))
             cursor.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({marks})", params
+                f"INSERT INTO {table} ({names}) VALUES ({marks})", prepared
             )
 
 

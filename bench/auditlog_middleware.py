@@ -79,8 +79,9 @@ def bench_env(directory: Path, **extra: str) -> dict[str, str]:
 
 def ensure_database() -> None:
     """Create the benchmark database if it is missing, then migrate it."""
-    import psycopg2
     from urllib.parse import urlsplit
+
+    import psycopg2
 
     parts = urlsplit(pg_url())
     name = parts.path.lstrip("/")
@@ -156,11 +157,15 @@ class Gunicorn:
             self.process.kill()
 
 
-def _client_process(port: int, path: str, cookie: str, threads: int, seconds: float, queue: Any) -> None:
+def _client_process(
+    port: int, path: str, cookie: str, threads: int, seconds: float, queue: Any
+) -> None:
     counts = [0] * threads
     errors = [0] * threads
     stop_at = time.monotonic() + seconds
-    headers = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36"}
+    headers = {
+        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 Safari/537.36"
+    }
     if cookie:
         headers["Cookie"] = f"sessionid={cookie}"
 
@@ -191,7 +196,9 @@ def _client_process(port: int, path: str, cookie: str, threads: int, seconds: fl
     queue.put((sum(counts), sum(errors)))
 
 
-def load(port: int, path: str, cookie: str = "", seconds: float | None = None) -> dict[str, float]:
+def load(
+    port: int, path: str, cookie: str = "", seconds: float | None = None
+) -> dict[str, float]:
     """Requests per second that separate client processes get from ``path``."""
     seconds = seconds or float(env_int("BENCH_SECONDS", 10))
     processes = env_int("BENCH_CLIENTS", 2)
@@ -199,7 +206,9 @@ def load(port: int, path: str, cookie: str = "", seconds: float | None = None) -
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     clients = [
-        context.Process(target=_client_process, args=(port, path, cookie, threads, seconds, queue))
+        context.Process(
+            target=_client_process, args=(port, path, cookie, threads, seconds, queue)
+        )
         for _ in range(processes)
     ]
     for client in clients:
@@ -243,7 +252,10 @@ def run() -> dict:
     directory = settings_dir()
     migrate(directory)
     session = django_script(directory, SETUP)
-    pages = {"signed_in": ("/activity/", session["cookie"]), "trivial": ("/healthz", "")}
+    pages = {
+        "signed_in": ("/activity/", session["cookie"]),
+        "trivial": ("/healthz", ""),
+    }
     rounds = env_int("BENCH_ROUNDS", 3)
     rates: dict[str, dict[str, list[float]]] = {
         page: {"on": [], "off": []} for page in pages
@@ -264,7 +276,13 @@ def run() -> dict:
     for page in pages:
         on = statistics.median(rates[page]["on"])
         off = statistics.median(rates[page]["off"])
-        report[page] = {"rps_on": round(on, 1), "rps_off": round(off, 1), "ratio": round(on / off, 3)}
-        print(f"   {page:10s} on {on:8.1f} req/s   off {off:8.1f} req/s   ratio {on / off:.3f}")
+        report[page] = {
+            "rps_on": round(on, 1),
+            "rps_off": round(off, 1),
+            "ratio": round(on / off, 3),
+        }
+        print(
+            f"   {page:10s} on {on:8.1f} req/s   off {off:8.1f} req/s   ratio {on / off:.3f}"
+        )
     report["targets"] = {"signed_in": 0.90, "trivial": 0.80}
     return report

@@ -259,3 +259,20 @@ def test_concurrent_writer_processes_keep_one_chain_on_postgres():
     assert [w.wait(timeout=120) for w in writers] == [0, 0, 0, 0]
     assert AccessLog.objects.count() == 4 * 10 * 25
     assert list(chain.verify(AccessLog)) == []
+
+
+def test_awkward_text_round_trips_and_verifies(alice):
+    event = _node_event(alice)
+    event["node_id"] = "n\\t1\ttab\nnewline\\N"
+    event["actor_id"] = "\\"
+    event["details"] = {
+        "path": "C:\\temp\\new",
+        "note": "line1\nline2\ttab",
+        "thai": "โหนด",
+    }
+    services.ingest_node_events([event])
+    stored = NodeEvent.objects.get()
+    assert stored.node_id == event["node_id"]
+    assert stored.actor_id == "\\"
+    assert stored.details == event["details"]
+    assert list(chain.verify(NodeEvent)) == []
