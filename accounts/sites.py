@@ -3,7 +3,6 @@
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -39,7 +38,13 @@ class AdminSite(admin.AdminSite):
             "admin:index", current_app=self.name
         )
         if not request.user.is_authenticated:
-            return redirect_to_login(next_url, reverse("accounts:login"))
+            # The portal's own sign-in form (same axes lockout, same templates),
+            # served here so /admin/login/ is a page, not a bounce.
+            from accounts.views import LoginView
+
+            request.GET = request.GET.copy()
+            request.GET.setdefault("next", next_url)
+            return LoginView.as_view(extra_context=extra_context)(request)
         if not request.user.is_staff:
             raise PermissionDenied
         return redirect(

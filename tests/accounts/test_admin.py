@@ -36,9 +36,22 @@ def test_admin_refuses_customers(client, alice):
     assert client.get(reverse("accounts:second-factor")).status_code == 403
 
 
-def test_anonymous_admin_visit_goes_to_portal_sign_in(client, db):
+def test_anonymous_admin_visit_gets_the_portal_sign_in_form(client, db):
     response = client.get("/admin/", follow=True)
-    assert response.redirect_chain[-1][0].startswith(reverse("accounts:login"))
+    assert response.redirect_chain[-1][0].startswith("/admin/login/")
+    assert response.status_code == 200
+    assert response.templates[0].name == "accounts/login.html"
+    assert 'name="next" value="/admin/"' in response.content.decode()
+
+
+def test_staff_sign_in_at_admin_login_leads_to_second_factor(client, support_agent):
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": support_agent.email, "password": TEST_PASSWORD, "next": "/admin/"},
+    )
+    assert response.status_code == 302
+    follow = client.get(response.url, follow=True)
+    assert follow.redirect_chain[-1][0].startswith(reverse("accounts:second-factor"))
 
 
 def test_first_staff_sign_in_enrols_authenticator(client, support_agent):
