@@ -7,7 +7,7 @@ from django.db import IntegrityError
 from django.urls import path
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -29,7 +29,20 @@ class InvoiceCreate(GenericAPIView):
 
     @extend_schema(
         request=InvoiceInputSerializer,
-        responses={201: InvoiceOutputSerializer, 200: InvoiceOutputSerializer},
+        responses={
+            201: InvoiceOutputSerializer,
+            200: OpenApiResponse(
+                InvoiceOutputSerializer,
+                description="The key was seen before: the first result.",
+            ),
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Bad input; nothing issued."
+            ),
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="The key was used for a different request.",
+            ),
+        },
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",

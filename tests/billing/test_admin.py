@@ -229,3 +229,30 @@ def test_missing_certificates_list_shows_only_payments_still_waiting(
 def test_finance_keeps_its_permissions_after_a_flush(finance):
     # post_migrate (also sent by the flush between transactional tests) re-grants them.
     assert finance.has_perm("billing.issue_document")
+
+
+def test_finance_records_the_certificate_later_in_admin(
+    staff_client, finance, billing_note
+):
+    from billing import services
+
+    payment = services.record_payment(
+        billing_note,
+        received_on=datetime.date(2026, 11, 25),
+        net_received=Decimal("3380.52"),
+        withheld_amount=Decimal("97.52"),
+    )
+    client = staff_client(finance)
+    response = client.post(
+        reverse("admin:billing_payment_change", args=[payment.pk]),
+        {
+            "certificate_number": "50T-0042",
+            "certificate_received_on": "2026-12-01",
+            "_save": "Save",
+        },
+    )
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    assert payment.certificate_number == "50T-0042"
+    assert payment.net_received == Decimal("3380.52")
+    assert not Payment.objects.missing_certificate().exists()

@@ -198,3 +198,27 @@ def test_document_list_query_count_does_not_grow_with_documents(
     client.force_login(alice)
     with django_assert_max_num_queries(12):
         client.get(reverse("billing:document-list"))
+
+
+def test_overview_lists_profiles_and_recent_documents(
+    client, alice, tax_invoice, alice_profile
+):
+    client.force_login(alice)
+    response = client.get(reverse("billing:overview"))
+    page = response.content.decode()
+    assert alice_profile.legal_name in page
+    assert tax_invoice.number in page
+    assert "ดาวน์โหลด PDF" in page
+
+
+def test_pages_speak_english_when_chosen(client, alice, tax_invoice, settings):
+    client.force_login(alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("billing:document-list")).content.decode()
+    assert "Tax invoices and bills" in page
+    assert "Download PDF" in page
+
+
+def test_staff_have_no_customer_billing_pages(client, finance):
+    client.force_login(finance)
+    assert client.get(reverse("billing:profile-list")).status_code == 404
