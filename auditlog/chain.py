@@ -13,7 +13,6 @@ import hashlib
 import io
 import json
 import threading
-import uuid
 import zlib
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -28,28 +27,32 @@ from auditlog.models import GENESIS, ChainedLog, PurgeCheckpoint
 _process_lock = threading.Lock()
 
 
-def _canonical(value: Any) -> Any:
+def _canonical(value: Any) -> str:
+    if value is True or value is False:
+        return "t" if value else "f"
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
+    if isinstance(value, dict | list):
+        return json.dumps(
+            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+    return str(value)
 
 
 def row_hash(prev_hash: str, values: Sequence[Any]) -> str:
-    """SHA-256 over the previous hash and the row's chained values, in canonical JSON."""
-    payload = json.dumps(
-        [prev_hash, *(_canonical(v) for v in values)],
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
+    """SHA-256 over the previous hash and the row's values, each prefixed by its length.
 
-
-def _values(row: ChainedLog) -> list[Any]:
-    return [getattr(row, name) for name in row.chain_fields]
+    The length prefixes make the encoding unambiguous: no choice of text in one
+    column can imitate a different split between columns.
+    """
+    parts = [prev_hash]
+    for value in values:
+        if value is None:
+            parts.append("~")  # no length prefix starts with "~": NULL is not "\\N"
+            continue
+        text = _canonical(value)
+        parts.append(f"{len(text)}:{text}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def lock_table(model: type[ChainedLog]) -> None:
@@ -84,7 +87,7 @@ def append(model: type[ChainedLog], rows: list[dict[str, Any]]) -> list[dict[str
     """
     if not rows:
         return rows
-    fields = [model._meta.get_field(name) for name in model.chain_fields]
+    fields: list[Any] = [model._meta.get_field(name) for name in model.chain_fields]
     defaults = {
         name: f.get_default()
         for name, f in zip(model.chain_fields, fields, strict=True)
@@ -134,9 +137,10 @@ def _insert(model: type[ChainedLog], fields: list[Any], params: list[tuple]) -> 
             text = "".join(
                 "\t".join(_copy_text(v) for v in row) + "\n" for row in params
             )
-            cursor.cursor.copy_expert(
-                f"COPY {table} ({names}) FROM STDIN", io.StringIO(text)
-            )
+            with connection.wrap_database_errors:
+                cursor.cursor.copy_expert(
+                    f"COPY {table} ({names}) FROM STDIN", io.StringIO(text)
+                )
         else:
             prepared = [
                 (

@@ -11,7 +11,7 @@ import ua_parser
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,6 +146,39 @@ def _grant_for(
     return None
 
 
+def _node_rows(
+    events: list[dict[str, Any]], known: set[uuid.UUID], result: IngestResult
+) -> list[dict[str, Any]]:
+    received_at = timezone.now()
+    grants = _covering_grants(events)
+    rows = []
+    for event in events:
+        if event["event_id"] in known:
+            result.duplicates.append(event["event_id"])
+            continue
+        known.add(event["event_id"])
+        grant = None
+        is_violation = False
+        if (
+            event["actor_type"] == NodeEvent.Actor.STAFF
+            and event["action"] in NodeEvent.INTERNAL_ACCESS
+        ):
+            grant = _grant_for(event, grants)
+            is_violation = grant is None
+        rows.append(
+            {
+                **event,
+                "received_at": received_at,
+                "grant_id": grant.pk if grant else None,
+                "is_violation": is_violation,
+            }
+        )
+        result.created.append(event["event_id"])
+        if is_violation:
+            result.violations.append(event["event_id"])
+    return rows
+
+
 def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
     """Store new node events (validated), skip known event ids, flag staff access without a grant.
 
@@ -154,45 +187,25 @@ def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
     """
     from auditlog import tasks
 
-    result = IngestResult()
-    received_at = timezone.now()
     with transaction.atomic():
-        # The chain lock is taken before the duplicate check, so two retries of the same
-        # batch arriving together cannot both insert it.
+        # The chain lock comes first, so two retries of one batch arriving together
+        # cannot both insert it.
         chain.lock_table(NodeEvent)
-        ids = [e["event_id"] for e in events]
-        known = set(
-            NodeEvent.objects.filter(event_id__in=ids).values_list(
-                "event_id", flat=True
+        result = IngestResult()
+        try:
+            # Most batches are new: insert them straight away and let the unique
+            # constraint catch a retry, instead of looking up every id first.
+            with transaction.atomic():
+                chain.append(NodeEvent, _node_rows(events, set(), result))
+        except IntegrityError:
+            ids = [e["event_id"] for e in events]
+            known = set(
+                NodeEvent.objects.filter(event_id__in=ids).values_list(
+                    "event_id", flat=True
+                )
             )
-        )
-        grants = _covering_grants(events)
-        rows = []
-        for event in events:
-            if event["event_id"] in known:
-                result.duplicates.append(event["event_id"])
-                continue
-            known.add(event["event_id"])
-            grant = None
-            is_violation = False
-            if (
-                event["actor_type"] == NodeEvent.Actor.STAFF
-                and event["action"] in NodeEvent.INTERNAL_ACCESS
-            ):
-                grant = _grant_for(event, grants)
-                is_violation = grant is None
-            rows.append(
-                {
-                    **event,
-                    "received_at": received_at,
-                    "grant_id": grant.pk if grant else None,
-                    "is_violation": is_violation,
-                }
-            )
-            result.created.append(event["event_id"])
-            if is_violation:
-                result.violations.append(event["event_id"])
-        chain.append(NodeEvent, rows)
+            result = IngestResult()
+            chain.append(NodeEvent, _node_rows(events, known, result))
         if result.violations:
             violation_ids = [str(v) for v in result.violations]
             transaction.on_commit(
