@@ -102,8 +102,10 @@ def django_script(directory: Path, code: str, **extra: str) -> Any:
     wrapper = "import django\ndjango.setup()\n" + textwrap.dedent(code)
     result = subprocess.run(
         [sys.executable, "-c", wrapper], cwd=ROOT, env=bench_env(directory, **extra),
-        check=True, capture_output=True, text=True,
+        capture_output=True, text=True,
     )  # fmt: skip
+    if result.returncode:
+        raise RuntimeError(f"benchmark step failed:\n{result.stderr[-3000:]}")
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     return json.loads(lines[-1]) if lines else None
 
