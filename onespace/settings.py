@@ -456,3 +456,15 @@ POLICY_GATE_OPEN_VIEWS: list[str] = [
     "accounts:verification-pending",
     "accounts:verify-email",
 ]
+
+# --- policy: privacy rights -------------------------------------------------------------
+
+# PDPA s.30-31: a prepared export can be downloaded for this long, then its file is deleted.
+POLICY_EXPORT_VALID_FOR = timedelta(days=env_int("POLICY_EXPORT_VALID_DAYS", 7))
+# PDPA s.33: closing an account waits this long (the customer can cancel), then erases;
+# the whole request is answered well within the 30 days the law allows.
+ACCOUNT_CLOSURE_COOL_OFF = timedelta(days=env_int("ACCOUNT_CLOSURE_COOL_OFF_DAYS", 3))
+POLICY_GATE_OPEN_VIEWS += [
+    "policy:export-download",
+    "policy:close-account-cancel",
+]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,3 +11,8 @@ class PolicyConfig(AppConfig):
         from policy import checks, receivers, registry  # noqa: F401 - registers them
 
         registry.autodiscover()
+        post_migrate.connect(
+            receivers.grant_privacy_officer_permissions,
+            sender=self,
+            dispatch_uid="policy.grant_privacy_officer_permissions",
+        )

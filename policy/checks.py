@@ -36,3 +36,29 @@ def notice_settings(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             )
         )
     return errors
+
+
+@register()
+def rights_settings(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """PDPA: an erasure request is answered within 30 days, cool-off included."""
+    errors: list[CheckMessage] = []
+    cool_off = getattr(settings, "ACCOUNT_CLOSURE_COOL_OFF", None)
+    if not isinstance(cool_off, timedelta) or not (
+        timedelta(0) <= cool_off < timedelta(days=30)
+    ):
+        errors.append(
+            Error(
+                "ACCOUNT_CLOSURE_COOL_OFF must be a timedelta under 30 days: erasure "
+                "is complete within 30 days of the request (PDPA).",
+                id="policy.E010",
+            )
+        )
+    valid = getattr(settings, "POLICY_EXPORT_VALID_FOR", None)
+    if not isinstance(valid, timedelta) or valid <= timedelta(0):
+        errors.append(
+            Error(
+                "POLICY_EXPORT_VALID_FOR must be a positive timedelta.",
+                id="policy.E011",
+            )
+        )
+    return errors

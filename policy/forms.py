@@ -1,5 +1,7 @@
 """Forms of the policy app: sign-up acknowledgement, acceptance, consents, publication."""
 
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts import forms as accounts_forms
 from accounts.models import User
 from policy import services
-from policy.models import Acceptance, ConsentRecord, NoticeVersion
+from policy.models import Acceptance, Breach, ConsentRecord, NoticeVersion
+from policy.registry import registry
 
 
 class SignupForm(accounts_forms.SignupForm):
@@ -98,3 +101,81 @@ class PublishForm(forms.Form):
         ),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
     )
+
+
+class CloseAccountForm(forms.Form):
+    """The customer confirms closing the account with their password."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                _("That is not your password; your account was not closed."),
+                code="wrong_password",
+            )
+        return password
+
+
+class BreachForm(forms.ModelForm):
+    """Admin form of a breach: categories chosen from the registry."""
+
+    categories = forms.MultipleChoiceField(
+        label=_("categories of data"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Breach
+        fields = (
+            "detected_at",
+            "became_aware_at",
+            "description",
+            "measures",
+            "risk",
+            "categories",
+            "people_affected",
+            "affected_customers",
+            "notified_regulator_at",
+        )
+        error_messages = {
+            "detected_at": {
+                "required": _(
+                    "Say when the breach was detected: the record is incomplete without it."
+                )
+            }
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].choices = [  # type: ignore[attr-defined]
+            (category.key, str(category.name)) for category in registry
+        ]
+        if "became_aware_at" in self.fields:
+            self.fields["became_aware_at"].required = False
+            self.fields["became_aware_at"].help_text = _(
+                "Leave empty if it is the detection time. The 72 hours to notify the "
+                "regulator run from this moment (PDPA s.37(4))."
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        detected, aware = cleaned.get("detected_at"), cleaned.get("became_aware_at")
+        if detected and not aware:
+            cleaned["became_aware_at"] = detected
+        elif detected and aware and aware < detected:
+            self.add_error(
+                "became_aware_at",
+                _("Becoming aware cannot come before the detection."),
+            )
+        return cleaned

@@ -1,7 +1,7 @@
 """Privacy notice versions, acceptance records, notice emails and optional consents."""
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
@@ -370,3 +370,240 @@ class NoticeDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version_id} → {self.customer_id}"
+
+
+# --- Privacy rights (PDPA s.30-37, s.39) ------------------------------------------------
+
+
+class DataExportQuerySet(models.QuerySet["DataExport"]):
+    def expired(self, now: datetime | None = None) -> "DataExportQuerySet":
+        return self.filter(expires_at__lt=now or timezone.now())
+
+
+class DataExport(models.Model):
+    """One request of a customer for a copy of their data (PDPA s.30-31)."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    ready_at = models.DateTimeField(_("ready at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("link expires at"), null=True, blank=True)
+    downloaded_at = models.DateTimeField(
+        _("first downloaded at"), null=True, blank=True
+    )
+    file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
+    # Name of the ZIP in storages["private"] (looked up at use, so tests can swap it).
+    file_name = models.CharField(_("file"), max_length=200, blank=True, editable=False)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    counts = models.JSONField(_("records per category"), default=dict, blank=True)
+
+    objects = DataExportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["customer", "-requested_at"]),
+            models.Index(fields=["expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} @ {self.requested_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("policy:export-download", args=[self.pk])
+
+    @property
+    def is_ready(self) -> bool:
+        return self.ready_at is not None and bool(self.file_name)
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (
+            now or timezone.now()
+        )
+
+
+class ErasureRecordQuerySet(models.QuerySet["ErasureRecord"]):
+    def pending(self) -> "ErasureRecordQuerySet":
+        return self.filter(cancelled_at__isnull=True, erased_at__isnull=True)
+
+    def due(self, now: datetime | None = None) -> "ErasureRecordQuerySet":
+        return self.pending().filter(erase_after__lte=now or timezone.now())
+
+
+class ErasureRecord(models.Model):
+    """A customer's request to close the account, and what erasure did (PDPA s.33).
+
+    Holds no erased data: the person is named only by a keyed hash of the email
+    address (the same pseudonym as on acceptance records) once the account is erased.
+    """
+
+    class State(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled (cool-off)")
+        CANCELLED = "cancelled", _("Cancelled by the customer")
+        ERASED = "erased", _("Erased")
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    pseudonym = models.CharField(
+        _("pseudonym"),
+        max_length=64,
+        db_index=True,
+        help_text=_("Keyed hash of the email address, the same as on acceptances."),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    erase_after = models.DateTimeField(_("erase after (end of cool-off)"))
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    counts = models.JSONField(
+        _("rows per category"),
+        default=dict,
+        blank=True,
+        help_text=_("Category key → rows erased, anonymised or kept."),
+    )
+
+    objects = ErasureRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("erasure record")
+        verbose_name_plural = _("erasure records")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One open request per customer: asking again while one is pending is refused.
+            models.UniqueConstraint(
+                fields=["customer"],
+                condition=models.Q(cancelled_at__isnull=True, erased_at__isnull=True),
+                name="policy_erasure_one_pending_per_customer",
+            ),
+        ]
+        indexes = [models.Index(fields=["erase_after"])]
+
+    def __str__(self) -> str:
+        return f"{self.pseudonym[:12]}… @ {self.requested_at:%Y-%m-%d}"
+
+    @property
+    def state(self) -> str:
+        if self.erased_at:
+            return self.State.ERASED
+        if self.cancelled_at:
+            return self.State.CANCELLED
+        return self.State.SCHEDULED
+
+    def get_state_display(self) -> str:
+        return str(self.State(self.state).label)
+
+    @property
+    def due_by(self) -> datetime:
+        """PDPA: a request is answered within 30 days."""
+        return self.requested_at + timedelta(days=30)
+
+
+class Breach(models.Model):
+    """A personal-data breach and its notification to the regulator (PDPA s.37(4))."""
+
+    class Risk(models.TextChoices):
+        NONE = "none", _("Unlikely to result in a risk")
+        RISK = "risk", _("Risk to rights and freedoms")
+        HIGH = "high", _("High risk: tell the people affected")
+
+    detected_at = models.DateTimeField(_("detected at"))
+    became_aware_at = models.DateTimeField(
+        _("became aware at"),
+        help_text=_("The 72 hours to notify the regulator run from this moment."),
+    )
+    description = models.TextField(_("what happened"))
+    categories = models.JSONField(
+        _("categories of data"),
+        default=list,
+        blank=True,
+        help_text=_("Keys of the personal-data registry."),
+    )
+    people_affected = models.PositiveIntegerField(_("number of people affected"))
+    affected_customers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("affected customers"),
+        blank=True,
+        related_name="+",
+    )
+    risk = models.CharField(_("risk level"), max_length=10, choices=Risk)
+    measures = models.TextField(_("measures taken"), blank=True)
+    notified_regulator_at = models.DateTimeField(
+        _("regulator notified at"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("personal-data breach")
+        verbose_name_plural = _("personal-data breaches")
+        ordering = ["-became_aware_at", "-pk"]
+        permissions = [
+            ("notify_breach", _("Can notify customers affected by a breach")),
+            (
+                "view_processing_record",
+                _("Can view the record of processing activities"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(became_aware_at__gte=models.F("detected_at")),
+                name="policy_breach_aware_after_detection",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.became_aware_at:%Y-%m-%d}: {self.description[:60]}"
+
+    @property
+    def regulator_deadline(self) -> datetime:
+        """PDPA s.37(4): the regulator is told within 72 hours of becoming aware."""
+        return self.became_aware_at + timedelta(hours=72)
+
+    def time_left(self, now: datetime | None = None) -> timedelta:
+        return self.regulator_deadline - (now or timezone.now())
+
+    def is_overdue(self, now: datetime | None = None) -> bool:
+        if self.notified_regulator_at:
+            return self.notified_regulator_at > self.regulator_deadline
+        return self.time_left(now) < timedelta(0)
+
+
+class BreachNotice(models.Model):
+    """Proof that one affected customer was emailed about one breach (once)."""
+
+    breach = models.ForeignKey(
+        Breach,
+        verbose_name=_("breach"),
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("breach notice")
+        verbose_name_plural = _("breach notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["breach", "customer"], name="policy_breach_notice_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.breach_id} → {self.customer_id}"

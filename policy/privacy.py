@@ -2,11 +2,20 @@
 
 from datetime import timedelta
 
+from django.core.files.storage import storages
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from policy import registry as privacy
-from policy.models import Acceptance, ConsentRecord, NoticeDelivery
+from policy.models import (
+    Acceptance,
+    Breach,
+    BreachNotice,
+    ConsentRecord,
+    DataExport,
+    NoticeDelivery,
+)
 
 
 @privacy.register
@@ -94,3 +103,62 @@ class NoticeDeliveryData(privacy.Category):
     subject = "customer"
     erasure = privacy.Erasure.DELETE
     export_fields = ("version__label", "sent_at")
+
+
+@privacy.register
+class DataExportData(privacy.Category):
+    """When a customer asked for a copy of their data, and when it was downloaded."""
+
+    key = "policy-data-export"
+    name = _("Copies of your data you asked for")
+    model = DataExport
+    fields = ()
+    purpose = _(
+        "Give you a copy of your data and prove that we answered your request (PDPA s.30-31)"
+    )
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = None
+    retention_reason = _(
+        "The file is deleted 7 days after it is ready; the record of the request is "
+        "detached from you when the account is erased"
+    )
+    subject = "customer"
+    erasure = privacy.Erasure.ANONYMISE
+    export_fields = ("requested_at", "ready_at", "expires_at", "downloaded_at")
+
+    @classmethod
+    def erase(cls, user: models.Model) -> int:
+        """Delete the stored files and detach the records from the person."""
+        rows = cls.for_subject(user)
+        storage = storages["private"]
+        for name in rows.exclude(file_name="").values_list("file_name", flat=True):
+            storage.delete(name)
+        return rows.update(customer=None, file_name="", file_deleted_at=timezone.now())
+
+
+@privacy.register
+class BreachNoticeData(privacy.Category):
+    """Which breaches a customer was told about, and when (PDPA s.37(4))."""
+
+    key = "policy-breach-notice"
+    name = _("Security incidents you were told about")
+    model = BreachNotice
+    fields = ()
+    purpose = _("Tell you about a breach that affects your data, as the law requires")
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = timedelta(days=5 * 365)
+    retention_reason = _("Kept five years as proof of notification")
+    retention_from = "sent_at"
+    subject = "customer"
+    erasure = privacy.Erasure.DELETE
+    export_fields = ("breach__detected_at", "breach__description", "sent_at")
+
+
+privacy.not_personal(
+    Breach,
+    "description",
+    reason=_(
+        "The privacy officer's account of an incident; affected customers are linked, "
+        "never named in it"
+    ),
+)

@@ -18,3 +18,34 @@ def pseudonymise_records(sender: Any, instance: Any, **kwargs: Any) -> None:
     """
     Acceptance.objects.filter(customer_id=instance.pk).pseudonymise()
     ConsentRecord.objects.filter(customer_id=instance.pk).pseudonymise()
+
+
+# What the Privacy officer may do with the privacy-rights records (besides migration 0002).
+PRIVACY_OFFICER_PERMISSIONS = (
+    "view_dataexport",
+    "view_erasurerecord",
+    "view_breach",
+    "add_breach",
+    "change_breach",
+    "notify_breach",
+    "view_processing_record",
+    "view_breachnotice",
+)
+
+
+def grant_privacy_officer_permissions(
+    sender: Any, using: str = "default", **kwargs: Any
+) -> None:
+    """After migrate (and after a test flush), the Privacy officer holds these permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    from accounts import roles
+
+    group, _created = Group.objects.using(using).get_or_create(
+        name=roles.PRIVACY_OFFICER
+    )
+    group.permissions.add(
+        *Permission.objects.using(using).filter(
+            content_type__app_label="policy", codename__in=PRIVACY_OFFICER_PERMISSIONS
+        )
+    )

@@ -26,7 +26,9 @@ are wrong for its data.
 """
 
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any, ClassVar
 
 from django.db import models
@@ -274,3 +276,39 @@ def not_personal(model: type[models.Model], *fields: str, reason: StrOrPromise) 
 def autodiscover() -> None:
     """Import every installed app's ``privacy`` module, as admin does with ``admin``."""
     autodiscover_modules("privacy", register_to=registry)
+
+
+def _column_label(model: type[models.Model], column: str) -> str:
+    if column == "pk":
+        return "#"
+    try:
+        return str(model._meta.get_field(column).verbose_name)
+    except Exception:  # a lookup through a relation ("version__label") or an alias
+        return column.replace("__", " ").replace("_", " ")
+
+
+def _short(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def preview_rows(
+    category: type[Category], user: models.Model, *, limit: int = 3
+) -> list[list[tuple[str, str]]]:
+    """A few rows as the export gives them, as (label, value) pairs for a page.
+
+    The newest rows when the category exports with the default; otherwise the first rows
+    of its own ``export`` (which may leave columns out on purpose, e.g. password hashes).
+    """
+    if getattr(category.export, "__func__", None) is Category.export.__func__:
+        columns = ("pk", *category.export_fields, *category.fields)
+        rows: list[dict[str, Any]] = list(
+            category.for_subject(user).order_by("-pk").values(*columns)[:limit]
+        )
+    else:
+        with closing(category.export(user)) as exported:  # type: ignore[type-var]
+            rows = list(islice(exported, limit))
+    return [
+        [(_column_label(category.model, k), _short(v)) for k, v in row.items()]
+        for row in rows
+    ]

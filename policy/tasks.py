@@ -1,9 +1,10 @@
-"""Background work of the policy app: announcing a new notice version by email."""
+"""Background work of the policy app: notice emails, data exports, erasure, breach notices."""
 
 from django.tasks import task
 
+from accounts.models import User
 from policy import services
-from policy.models import NoticeVersion
+from policy.models import Breach, DataExport, ErasureRecord, NoticeVersion
 
 
 @task
@@ -18,3 +19,28 @@ def send_notice_batch(version_id: int, customer_ids: list[int]) -> int:
     """Email one batch of customers about a version; already-notified ones are skipped."""
     version = NoticeVersion.objects.get(pk=version_id)
     return services.send_notice_batch(version, customer_ids)
+
+
+@task
+def prepare_export(export_id: int) -> int:
+    """Write one customer's data export and email the download link."""
+    export = DataExport.objects.select_related("customer").get(pk=export_id)
+    return services.prepare_export(export).size
+
+
+@task
+def erase_account(record_id: int) -> int:
+    """At the end of the cool-off, erase the account (skipped if cancelled or done)."""
+    record = ErasureRecord.objects.due().filter(pk=record_id).first()
+    if record is None:
+        return 0  # cancelled, already erased (e.g. by purge_expired), or not due yet
+    services.erase_account(record)
+    return 1
+
+
+@task
+def send_breach_notice(breach_id: int, customer_id: int) -> bool:
+    """Email one affected customer about a breach, once."""
+    breach = Breach.objects.get(pk=breach_id)
+    customer = User.objects.get(pk=customer_id)
+    return services.send_breach_notice(breach, customer)

@@ -18,4 +18,17 @@ urlpatterns = [
     path("accept/", views.accept, name="accept"),
     path("me/", views.my_privacy, name="my-privacy"),
     path("me/consents/", views.consent, name="consent"),
+    path("my-data/", views.my_data, name="my-data"),
+    path("my-data/exports/", views.export, name="export"),
+    path(
+        "my-data/exports/<int:pk>/download/",
+        views.export_download,
+        name="export-download",
+    ),
+    path("my-data/close/", views.close_account, name="close-account"),
+    path(
+        "my-data/close/cancel/",
+        views.close_account_cancel,
+        name="close-account-cancel",
+    ),
 ]

@@ -1,29 +1,33 @@
 """Public notice pages, the acceptance gate and the customer's privacy page."""
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.files.storage import storages
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from policy import current, services
 from policy.diff import word_diff
-from policy.forms import AcceptForm, ConsentForm
+from policy.forms import AcceptForm, CloseAccountForm, ConsentForm
 from policy.middleware import (
     CLOSE_ACCOUNT_VIEW,
     EXPORT_VIEW,
     needs_acceptance,
     remember_accepted,
 )
-from policy.models import Acceptance, ConsentRecord, NoticeVersion
-from policy.registry import registry
+from policy.models import Acceptance, ConsentRecord, DataExport, NoticeVersion
+from policy.registry import preview_rows, registry
 
 
 def _published_or_404(label: str) -> NoticeVersion:
@@ -216,3 +220,131 @@ def _optional_url(name: str) -> str:
         return reverse(name)
     except NoReverseMatch:
         return ""
+
+
+# --- Privacy rights: my data, export, account closure (PDPA s.30-36) ----------------------
+
+
+def _rights_links() -> dict[str, str]:
+    """Where the other rights are exercised, by URL name of the apps that provide them."""
+    ticket = _optional_url("support:ticket-create")
+
+    def privacy_request(right: str) -> str:
+        return (
+            f"{ticket}?{urlencode({'kind': 'privacy', 'privacy_right': right})}"
+            if ticket
+            else ""
+        )
+
+    return {
+        "profile_url": _optional_url("accounts:profile"),
+        "billing_profiles_url": _optional_url("billing:profile-list"),
+        "objection_url": privacy_request("objection"),
+        "restriction_url": privacy_request("restriction"),
+    }
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Category by category: what we hold about the customer, why, on what basis, how long."""
+    customer: Any = request.user
+    rows = [
+        {
+            "category": category,
+            "count": category.for_subject(customer).count(),
+            "preview": preview_rows(category, customer),
+        }
+        for category in registry
+    ]
+    return render(
+        request,
+        "policy/my_data.html",
+        {
+            "rows": rows,
+            "closure": services.pending_closure(customer),
+            **_rights_links(),
+        },
+    )
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """Ask for a copy of one's data (POST); see earlier exports and their links (GET)."""
+    customer: Any = request.user
+    if request.method == "POST":
+        services.request_export(customer)
+        messages.success(
+            request,
+            _(
+                "We are preparing your data. You will get an email with a download "
+                "link, valid for 7 days, as soon as it is ready."
+            ),
+        )
+        return redirect("policy:export")
+    exports = DataExport.objects.filter(customer=customer)[:20]
+    return render(
+        request, "policy/export.html", {"exports": exports, "now": timezone.now()}
+    )
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer's own export, streamed from private storage while its link is valid."""
+    data_export = get_object_or_404(DataExport, pk=pk, customer=request.user)
+    if data_export.is_expired() or data_export.file_deleted_at is not None:
+        return render(
+            request, "policy/export_expired.html", {"export": data_export}, status=410
+        )
+    if not data_export.is_ready:
+        messages.info(request, _("This export is still being prepared."))
+        return redirect("policy:export")
+    services.mark_downloaded(data_export)
+    filename = f"onespace-data-{data_export.ready_at:%Y%m%d}.zip"
+    return FileResponse(
+        storages["private"].open(data_export.file_name, "rb"),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/zip",
+    )
+
+
+@login_required
+def close_account(request: HttpRequest) -> HttpResponse:
+    """Close the account: what is kept and why, then confirm with the password."""
+    customer: Any = request.user
+    closure = services.pending_closure(customer)
+    form = CloseAccountForm(request.POST or None, user=customer)
+    if request.method == "POST" and closure is None and form.is_valid():
+        try:
+            closure = services.request_closure(customer)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("policy:close-account")
+        logout(request)
+        return render(
+            request, "policy/close_account_scheduled.html", {"closure": closure}
+        )
+    return render(
+        request,
+        "policy/close_account.html",
+        {
+            "form": form,
+            "closure": closure,
+            "kept": services.retained_categories(),
+            "cool_off_days": settings.ACCOUNT_CLOSURE_COOL_OFF.days,
+        },
+    )
+
+
+@login_required
+@require_POST
+def close_account_cancel(request: HttpRequest) -> HttpResponse:
+    """Cancel a scheduled closure during the cool-off."""
+    try:
+        services.cancel_closure(request.user)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your account will not be closed."))
+    return redirect("policy:my-data")

@@ -37,3 +37,168 @@ def scheduled_v2(v1):
         published_at=now,
         effective_at=now + timedelta(days=40),
     )
+
+
+# --- Privacy rights: a person with data in every registered category --------------------
+
+
+def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str):
+    """Create ``user``'s data in every registered category, through each app's services."""
+    import datetime
+    import uuid
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from accounts.models import PasswordHistory
+    from auditlog import chain
+    from auditlog import services as auditlog_services
+    from auditlog.models import AccessLog, Disclosure, SecurityEvent
+    from billing import services as billing_services
+    from billing.models import VatRate
+    from policy import services as policy_services
+    from policy.models import (
+        Breach,
+        BreachNotice,
+        ConsentRecord,
+        DataExport,
+        NoticeDelivery,
+    )
+    from support import services as support_services
+    from tests.factories import BillingProfileFactory
+
+    now = timezone.now()
+    version = version_one()
+    PasswordHistory.objects.create(user=user, password="md5$old$hash")
+    policy_services.accept_notice(user, version=version, source="signup")
+    policy_services.set_consent(
+        user,
+        purpose=ConsentRecord.Purpose.MARKETING_EMAIL,
+        is_given=True,
+        source="signup",
+    )
+    NoticeDelivery.objects.create(customer=user, version=version)
+    DataExport.objects.create(
+        customer=user,
+        requested_at=now - timedelta(days=30),
+        ready_at=now - timedelta(days=30),
+        expires_at=now - timedelta(days=23),
+    )
+    breach = Breach.objects.create(
+        detected_at=now - timedelta(days=2),
+        became_aware_at=now - timedelta(days=2),
+        description="Test incident",
+        people_affected=1,
+        risk=Breach.Risk.RISK,
+    )
+    BreachNotice.objects.create(breach=breach, customer=user)
+    ua = f"Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 {user.full_name}"
+    chain.append(
+        AccessLog,
+        [
+            {
+                "occurred_at": now,
+                "user_id": user.pk,
+                "ip": ip,
+                "browser_family": "Chrome",
+                "browser_version": "120",
+                "os_family": "Linux",
+                "user_agent": ua,
+                "method": "GET",
+                "path": f"/billing/?who={node}",
+                "status": 200,
+                "duration_ms": 5,
+            }
+        ],
+    )
+    chain.append(
+        SecurityEvent,
+        [
+            {
+                "occurred_at": now,
+                "action": SecurityEvent.Action.SIGN_IN,
+                "user_id": user.pk,
+                "attempted_email": user.email,
+                "ip": ip,
+                "user_agent": ua,
+                "subject_id": None,
+                "object_label": "",
+            }
+        ],
+    )
+    auditlog_services.ingest_node_events(
+        [
+            {
+                "event_id": uuid.uuid4(),
+                "occurred_at": now,
+                "node_id": node,
+                "customer_id": user.pk,
+                "action": "create",
+                "actor_type": "customer",
+                "actor_id": str(user.pk),
+                "source_ip": ip,
+                "details": {"plan": f"plan-of-{node}"},
+            }
+        ]
+    )
+    auditlog_services.grant_access(
+        user, node_id=node, reason=f"Look at {node} please", hours=2
+    )
+    officer = user.__class__.objects.filter(is_staff=True).first() or user
+    disclosure = Disclosure.objects.create(
+        authority="Office of the Attorney General",
+        legal_basis="Criminal Procedure Code s.132",
+        requested_on=datetime.date(2026, 10, 1),
+        categories=["auditlog-access-log"],
+        approved_by=officer,
+        disclosed_at=now,
+    )
+    disclosure.customers.set([user])
+    VatRate.objects.get_or_create(
+        valid_from=datetime.date(1999, 4, 1), defaults={"rate": Decimal("7.00")}
+    )
+    profile = BillingProfileFactory(
+        customer=user, legal_name=legal_name, tax_id=tax_id, email=user.email
+    )
+    note = billing_services.create_billing_note(
+        profile,
+        lines=[billing_services.LineInput("Cloud server", Decimal(1), Decimal(100))],
+    )
+    billing_services.record_payment(
+        note, received_on=datetime.date(2026, 11, 20), net_received=note.total
+    )
+    support_services.file_ticket(
+        user,
+        kind="problem",
+        subject=f"Node {node} is down",
+        message=f"My node {node} stopped; call me at {user.phone}",
+        node_id=node,
+        files=[
+            SimpleUploadedFile(
+                f"{node}-log.txt", b"kernel panic\n", content_type="text/plain"
+            )
+        ],
+    )
+    return user
+
+
+@pytest.fixture
+def alice_data(alice, privacy_officer):
+    return seed_personal_data(
+        alice,
+        ip="203.0.113.10",
+        node="node-a11ce",
+        legal_name="บริษัท อลิซ คลาวด์ จำกัด",
+        tax_id="0107536000315",
+    )
+
+
+@pytest.fixture
+def bob_data(bob, privacy_officer):
+    return seed_personal_data(
+        bob,
+        ip="198.51.100.20",
+        node="node-b0bb0",
+        legal_name="บ็อบ โจนส์ เทรดดิ้ง",
+        tax_id="3100600445635",
+    )

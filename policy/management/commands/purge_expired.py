@@ -1,10 +1,11 @@
-"""Retention purge: every registered category drops what has outlived its retention period."""
+"""Retention purge: due account erasures, expired export files, then every category's own period."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from policy import services
 from policy.registry import registry
 
 
@@ -13,6 +14,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = timezone.now()
+        # PDPA s.33: accounts whose cool-off has ended are erased here too, so erasure
+        # never waits for a task worker (the 30 days are kept even if none runs).
+        erased = services.erase_due_accounts(now)
+        if erased:
+            self.stdout.write(f"accounts erased: {erased}")
+        files = services.purge_expired_exports(now)
+        if files:
+            self.stdout.write(f"expired data exports deleted: {files}")
         for category in registry:
             count = category.purge_expired(now)
             if count:
