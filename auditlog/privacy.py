@@ -167,3 +167,12 @@ class DisclosureData(privacy.Category):
         # Never the other customers concerned: only what was disclosed about this one.
         rows = cls.for_subject(user).order_by("pk").values("pk", *cls.export_fields)
         yield from rows.iterator(chunk_size=2000)
+
+
+privacy.not_personal(
+    Disclosure,
+    "restriction_reason",
+    reason=_(
+        "The legal ground for withholding a notice (a statute or order), not data about a person."
+    ),
+)
