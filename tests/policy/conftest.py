@@ -49,6 +49,8 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
     from decimal import Decimal
 
     from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import RequestFactory
+    from django.test import RequestFactory
 
     from accounts.models import PasswordHistory
     from auditlog import chain
@@ -63,19 +65,33 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
         ConsentRecord,
         DataExport,
         NoticeDelivery,
+        NoticeVersion,
     )
     from support import services as support_services
     from tests.factories import BillingProfileFactory
 
     now = timezone.now()
     version = version_one()
-    PasswordHistory.objects.create(user=user, password="md5$old$hash")
-    policy_services.accept_notice(user, version=version, source="signup")
+    PasswordHistory.objects.create(user=user, password=f"md5$old${user.email}")
+    request = RequestFactory().post(
+        "/", REMOTE_ADDR=ip, HTTP_USER_AGENT=f"Browser of {user.email}"
+    )
+    # The factory's user already accepted version 1 at sign-up (without an address);
+    # accepting the scheduled version from a browser records the address and browser.
+    scheduled = NoticeVersion.objects.filter(label="next").first() or (
+        NoticeVersionFactory(
+            label="next", published_at=now, effective_at=now + timedelta(days=40)
+        )
+    )
+    policy_services.accept_notice(
+        user, version=scheduled, source="banner", request=request
+    )
     policy_services.set_consent(
         user,
         purpose=ConsentRecord.Purpose.MARKETING_EMAIL,
         is_given=True,
         source="signup",
+        request=request,
     )
     NoticeDelivery.objects.create(customer=user, version=version)
     DataExport.objects.create(
