@@ -30,13 +30,15 @@ start, stop, total = {start}, {stop}, {total}
 with connection.cursor() as cursor:
     if start == 0:
         cursor.execute("TRUNCATE auditlog_accesslog")
-    # Rows spread over the past year, one address per 256 rows, a thousand users.
+    # Rows spread over the past year (fewer days for a small table, so that a day
+    # still fills a page), one address per 256 rows, a thousand users.
+    days = min(365, max(1, total // 200))
     cursor.execute(
         '''
         INSERT INTO auditlog_accesslog (occurred_at, user_id, ip, browser_family,
             browser_version, os_family, user_agent, method, path, status, duration_ms,
             prev_hash, hash)
-        SELECT now() - make_interval(secs => (%s - g) * (365.0 * 86400 / %s)),
+        SELECT now() - make_interval(secs => (%s - g) * (%s * 86400.0 / %s)),
                g %% 1000 + 1,
                ('10.' || (g / 65536 %% 256) || '.' || (g / 256 %% 256) || '.1')::inet,
                'Chrome', '120.0', 'Linux', 'Mozilla/5.0 Chrome/120.0',
@@ -45,7 +47,7 @@ with connection.cursor() as cursor:
                md5(g::text) || md5(g::text), md5((g + 1)::text) || md5((g + 1)::text)
         FROM generate_series(%s, %s - 1) AS g
         ''',
-        [total, total, start, stop],
+        [total, days, total, start, stop],
     )
     cursor.execute("ANALYZE auditlog_accesslog")
 print(json.dumps({{"rows": stop}}))
@@ -78,7 +80,7 @@ class StockAccessLogAdmin(admin.ModelAdmin):
 stock_site = admin.AdminSite(name="stock")
 ours = admin.site._registry[AccessLog]
 stock = StockAccessLogAdmin(AccessLog, stock_site)
-day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=100)
+day = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=20)
 pages = {
     "first_page": {},
     "one_day": {"occurred_at__gte": str(day), "occurred_at__lt": str(day + timedelta(days=1))},
