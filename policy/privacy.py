@@ -162,3 +162,9 @@ privacy.not_personal(
         "never named in it"
     ),
 )
+
+privacy.not_personal(
+    DataExport,
+    "file_name",
+    reason=_("A random name the portal gives the ZIP in private storage"),
+)

@@ -282,7 +282,7 @@ def _column_label(model: type[models.Model], column: str) -> str:
     if column == "pk":
         return "#"
     try:
-        return str(model._meta.get_field(column).verbose_name)
+        return str(model._meta.get_field(column).verbose_name)  # type: ignore[union-attr]
     except Exception:  # a lookup through a relation ("version__label") or an alias
         return column.replace("__", " ").replace("_", " ")
 
@@ -300,7 +300,7 @@ def preview_rows(
     The newest rows when the category exports with the default; otherwise the first rows
     of its own ``export`` (which may leave columns out on purpose, e.g. password hashes).
     """
-    if getattr(category.export, "__func__", None) is Category.export.__func__:
+    if getattr(category.export, "__func__", None) is Category.export.__func__:  # type: ignore[attr-defined]
         columns = ("pk", *category.export_fields, *category.fields)
         rows: list[dict[str, Any]] = list(
             category.for_subject(user).order_by("-pk").values(*columns)[:limit]

@@ -50,7 +50,6 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
 
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import RequestFactory
-    from django.test import RequestFactory
 
     from accounts.models import PasswordHistory
     from auditlog import chain
