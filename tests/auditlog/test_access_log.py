@@ -157,3 +157,12 @@ def test_sign_in_through_the_form_is_logged_with_the_user(client, alice):
     assert AccessLog.objects.filter(
         path=reverse("accounts:login"), method="POST"
     ).exists()
+
+
+@pytest.mark.django_db
+def test_no_flusher_thread_runs_under_the_test_runner(client):
+    import threading
+
+    client.get("/privacy/")
+    assert "auditlog-flusher" not in {t.name for t in threading.enumerate()}
+    assert buffer.pending() == 1
