@@ -428,6 +428,8 @@ def pending_closure(customer: User) -> ErasureRecord | None:
 def request_closure(customer: User, *, now: datetime | None = None) -> ErasureRecord:
     """Schedule erasure after the cool-off; the password was checked by the form."""
     now = now or timezone.now()
+    if customer.is_staff:
+        raise ValidationError(_("Staff accounts are closed by an administrator."))
     if (
         not customer.is_active
         or ErasureRecord.objects.filter(
@@ -437,15 +439,21 @@ def request_closure(customer: User, *, now: datetime | None = None) -> ErasureRe
         raise ValidationError(_("This account is already closed and erased."))
     if pending_closure(customer) is not None:
         raise ValidationError(_("Closing this account is already scheduled."))
-    with transaction.atomic():
-        record = ErasureRecord.objects.create(
-            customer=customer,
-            pseudonym=pseudonym_of(customer.email),
-            requested_at=now,
-            erase_after=now + settings.ACCOUNT_CLOSURE_COOL_OFF,
-        )
+    try:
+        with transaction.atomic():
+            record = ErasureRecord.objects.create(
+                customer=customer,
+                pseudonym=pseudonym_of(customer.email),
+                requested_at=now,
+                erase_after=now + settings.ACCOUNT_CLOSURE_COOL_OFF,
+            )
+    except IntegrityError:
+        # Two confirmations at once: the constraint lets only one request stand.
+        raise ValidationError(_("Closing this account is already scheduled.")) from None
     transaction.on_commit(lambda: _enqueue_erasure(record))
-    _send(customer, "closure_scheduled", {"record": record})
+    transaction.on_commit(
+        lambda: _send(customer, "closure_scheduled", {"record": record})
+    )
     return record
 
 

@@ -84,8 +84,11 @@ def test_wrong_password_is_a_field_error_and_changes_nothing(client, alice):
     assert len(mail.outbox) == 0
 
 
-def test_closing_signs_out_and_schedules_erasure_after_the_cool_off(client, alice):
-    response = _close(client, alice)
+def test_closing_signs_out_and_schedules_erasure_after_the_cool_off(
+    client, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _close(client, alice)
     assert response.status_code == 200
     record = ErasureRecord.objects.get()
     assert record.customer == alice
@@ -229,3 +232,9 @@ def test_retained_records_go_with_the_retention_purge(alice_data, settings):
     with time_machine.travel(later):
         call_command("purge_expired", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert not AccessLog.objects.filter(user=alice_data).exists()
+
+
+def test_staff_accounts_are_not_closed_here(privacy_officer):
+    with pytest.raises(ValidationError):
+        services.request_closure(privacy_officer)
+    assert not ErasureRecord.objects.exists()
