@@ -411,7 +411,7 @@ class DataExportAdmin(ReadOnlyAdmin):
         "size",
     )
     list_select_related = ("customer",)
-    date_hierarchy = None
+    search_fields = ("=customer__email",)
     ordering = ("-requested_at",)
     fields = (
         "customer",

@@ -49,3 +49,35 @@ def grant_privacy_officer_permissions(
             content_type__app_label="policy", codename__in=PRIVACY_OFFICER_PERMISSIONS
         )
     )
+
+
+def remind_pending_closure(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Signing in during the cool-off: say when the account closes and how to keep it."""
+    from django.contrib import messages
+    from django.urls import reverse
+    from django.utils import formats, timezone
+    from django.utils.html import format_html
+    from django.utils.translation import gettext as _
+
+    from policy.models import ErasureRecord
+
+    if request is None or getattr(user, "is_staff", False):
+        return
+    record = ErasureRecord.objects.pending().filter(customer=user).first()
+    if record is None:
+        return
+    messages.warning(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("Your account is scheduled to be closed and erased on %(date)s.")
+            % {
+                "date": formats.date_format(
+                    timezone.localtime(record.erase_after), "j F Y, H:i"
+                )
+            },
+            reverse("policy:close-account"),
+            _("Keep my account"),
+        ),
+        fail_silently=True,  # force_login and tests sign in without the messages layer
+    )

@@ -238,3 +238,14 @@ def test_staff_accounts_are_not_closed_here(privacy_officer):
     with pytest.raises(ValidationError):
         services.request_closure(privacy_officer)
     assert not ErasureRecord.objects.exists()
+
+
+def test_signing_in_during_the_cool_off_reminds_and_offers_to_keep(client, alice):
+    services.request_closure(alice)
+    assert _can_sign_in(client, "alice@example.com")
+    page = client.get(reverse("policy:my-data")).content.decode()
+    assert reverse("policy:close-account") in page
+    assert reverse("policy:close-account-cancel") in page
+    response = client.post(reverse("policy:close-account-cancel"), follow=True)
+    assert response.status_code == 200
+    assert services.pending_closure(alice) is None

@@ -110,3 +110,13 @@ def test_gate_lets_a_customer_export_and_close(
     response = gated.get(reverse("policy:export-download", args=[export.pk]))
     assert response.status_code == 200
     current.clear()
+
+
+def test_my_data_costs_a_bounded_number_of_queries(
+    client, alice_data, django_assert_max_num_queries
+):
+    client.force_login(alice_data)
+    client.get(reverse("policy:my-data"))  # warm the session and caches
+    # A count and a preview per category, plus the session, user and closure lookups.
+    with django_assert_max_num_queries(2 * len(registry) + 6):
+        assert client.get(reverse("policy:my-data")).status_code == 200
