@@ -166,3 +166,26 @@ def test_render_pdf_helper_embeds_fonts():
     fonts = _fonts(pdf)
     assert fonts
     assert all("Sarabun" in name and embedded for name, embedded in fonts)
+
+
+def test_officer_finds_an_erasure_by_email_and_sees_exports_read_only(
+    staff_client, privacy_officer, alice, django_capture_on_commit_callbacks
+):
+    from policy.models import DataExport, ErasureRecord
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_export(alice)
+    record = services.request_closure(alice)
+    client = staff_client(privacy_officer)
+    changelist = reverse("admin:policy_erasurerecord_changelist")
+    response = client.get(changelist, {"q": "ALICE@example.com"})
+    assert list(response.context["cl"].result_list) == [record]
+    assert (
+        client.get(changelist, {"q": "bob@example.com"}).context["cl"].result_count == 0
+    )
+    export = DataExport.objects.get()
+    detail = client.get(reverse("admin:policy_dataexport_change", args=[export.pk]))
+    assert detail.status_code == 200
+    assert not detail.context["has_change_permission"]
+    assert client.get(reverse("admin:policy_dataexport_add")).status_code == 403
+    assert ErasureRecord.objects.count() == 1
