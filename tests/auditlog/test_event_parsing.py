@@ -100,3 +100,28 @@ def test_fast_parser_never_accepts_what_the_serializer_refuses(change):
     item = {**GOOD, **change}
     if _fast([item]) is not None:
         assert _reference([item]) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-01-02T03:04",
+        "2026-01-02 03:04:05Z",
+        "2026-01-02T03:04:05.123456+07:00",
+        "2026-01-02T03:04:05.1234567+07:00",
+        "2026-01-02T03:04:05+0700",
+        "2026-01-02T03:04:05,5Z",
+        "2026-01-02T24:00",
+        "2026-13-02T03:04",
+        "2026-01-02T03:04:05 +07:00",
+        "2026-01-02T03:04:05+07",
+        "2026-01-02",
+        "20260102T030405",
+    ],
+)
+def test_times_are_read_as_the_serializer_reads_them(text):
+    item = {**GOOD, "occurred_at": text}
+    fast, reference = _fast([item]), _reference([item])
+    if fast is not None:
+        assert reference is not None
+        assert fast[0]["occurred_at"] == reference[0]["occurred_at"]
