@@ -1,6 +1,6 @@
 """The admin site: staff only, and only with a verified TOTP second factor."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -40,11 +40,11 @@ class AdminSite(admin.AdminSite):
         if not request.user.is_authenticated:
             # The portal's own sign-in form (same axes lockout, same templates),
             # served here so /admin/login/ is a page, not a bounce.
+            # Imported late: the admin site is built before views and forms load.
             from accounts.views import LoginView
 
-            request.GET = request.GET.copy()
-            request.GET.setdefault("next", next_url)
-            return LoginView.as_view(extra_context=extra_context)(request)
+            view = LoginView.as_view(next_page=next_url, extra_context=extra_context)
+            return cast(HttpResponse, view(request))
         if not request.user.is_staff:
             raise PermissionDenied
         return redirect(

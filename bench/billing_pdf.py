@@ -76,7 +76,8 @@ def run() -> dict:
     from pypdf import PdfReader
     from weasyprint import HTML
 
-    from billing.pdf import FONT_DIR, document_html, render_pdf
+    from billing.pdf import document_html, render_pdf
+    from onespace.pdf import FONT_DIR
 
     for name in ("weasyprint", "weasyprint.progress"):
         logging.getLogger(name).setLevel(logging.WARNING)

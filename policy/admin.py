@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from onespace.pdf import render_pdf
+from onespace.pdf import html_to_pdf
 from policy import current, services
 from policy.forms import BreachForm, PublishForm
 from policy.models import (
@@ -610,7 +610,7 @@ class BreachAdmin(admin.ModelAdmin):
             self._processing_context(),
             request=request,
         )
-        response = HttpResponse(render_pdf(html), content_type="application/pdf")
+        response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
         response["Content-Disposition"] = (
             'attachment; filename="record-of-processing.pdf"'
         )

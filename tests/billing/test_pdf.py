@@ -11,8 +11,9 @@ from pypdf import PdfReader
 from billing import services
 from billing.bahttext import bahttext
 from billing.models import Document
-from billing.pdf import FONT_DIR, document_html, html_to_pdf
+from billing.pdf import document_html
 from billing.thaidates import thai_date
+from onespace.pdf import FONT_DIR, html_to_pdf
 
 
 def normalise(text: str) -> str:

@@ -158,10 +158,10 @@ def test_record_of_processing_needs_the_permission(staff_client, support_agent):
     assert response.status_code == 403
 
 
-def test_render_pdf_helper_embeds_fonts():
-    from onespace.pdf import render_pdf
+def test_pdf_helper_embeds_fonts():
+    from onespace.pdf import html_to_pdf
 
-    pdf = render_pdf("<p>ใบกำกับภาษี</p>")
+    pdf = html_to_pdf("<p>ใบกำกับภาษี</p>")
     assert pdf.startswith(b"%PDF")
     fonts = _fonts(pdf)
     assert fonts
