@@ -26,7 +26,7 @@ from billing.models import (
     Payment,
     VatRate,
 )
-from billing.thaidates import buddhist_year
+from onespace.thaidates import buddhist_year
 
 # Amounts are stored with 14 digits (12 before the point); with any VAT rate up to
 # 100 % a bill below this stays storable.

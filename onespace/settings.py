@@ -178,6 +178,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "policy.context_processors.notice",
             ],
+            # localdate / localdatetime: Buddhist-era dates on Thai pages, everywhere.
+            "builtins": ["onespace.date_filters"],
         },
     },
 ]

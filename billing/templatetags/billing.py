@@ -6,7 +6,8 @@ from decimal import Decimal
 from django import template
 
 from billing.bahttext import bahttext as _bahttext
-from billing.thaidates import thai_date as _thai_date
+from onespace.thaidates import thai_date as _thai_date
+from onespace.thaidates import to_local
 
 register = template.Library()
 
@@ -27,5 +28,5 @@ def bahttext(value: Decimal | None) -> str:
 
 @register.filter
 def thai_date(value: datetime.date | None) -> str:
-    """The date in the Buddhist era, e.g. 25 พฤศจิกายน 2569."""
-    return "" if value is None else _thai_date(value)
+    """The (local) date in the Buddhist era, e.g. 25 พฤศจิกายน 2569."""
+    return "" if value is None else _thai_date(to_local(value))

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -169,3 +169,12 @@ def test_new_password_rearms_the_reminder(alice):
     with time_machine.travel(timezone.now() + timedelta(days=77)):
         assert send_password_reminders() == 1
     assert len(mail.outbox) == 2
+
+
+def test_reminder_dates_the_expiry_in_the_buddhist_era(alice):
+    with time_machine.travel(datetime(2026, 11, 25, tzinfo=UTC), tick=False):
+        alice.password_changed_at = timezone.now() - timedelta(days=77)
+        alice.save(update_fields=["password_changed_at"])
+        send_password_reminders()
+    # 90 days after the change: 8 December 2026, 2569 in the Buddhist era.
+    assert "8 ธ.ค. 2569" in mail.outbox[0].body

@@ -1,7 +1,7 @@
 """The customer's activity pages and access grants."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -218,3 +218,12 @@ def test_nav_links_to_activity(client, alice):
     client.force_login(alice)
     html = client.get(reverse("auditlog:grant-list")).content.decode()
     assert f'href="{reverse("auditlog:node-event-list")}"' in html
+
+
+def test_node_activity_is_dated_in_the_buddhist_era_and_bangkok_time(client, alice):
+    # 17:30 UTC on 24 November is 00:30 the next day in Bangkok.
+    with time_machine.travel(datetime(2026, 11, 24, 17, 30, tzinfo=UTC), tick=False):
+        _events(alice, "n-one", ["create"])
+    client.force_login(alice)
+    html = client.get(reverse("auditlog:node-event-list")).content.decode()
+    assert "25 พฤศจิกายน 2569 00:30:00" in html

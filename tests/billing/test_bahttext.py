@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from billing.bahttext import bahttext
-from billing.thaidates import thai_date, thai_short_date
+from onespace.thaidates import thai_date, thai_short_date
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from billing import services
 from billing.bahttext import bahttext
 from billing.models import Document
 from billing.pdf import document_html
-from billing.thaidates import thai_date
 from onespace.pdf import FONT_DIR, html_to_pdf
+from onespace.thaidates import thai_date
 
 
 def normalise(text: str) -> str:

@@ -222,3 +222,16 @@ def test_pages_speak_english_when_chosen(client, alice, tax_invoice, settings):
 def test_staff_have_no_customer_billing_pages(client, finance):
     client.force_login(finance)
     assert client.get(reverse("billing:profile-list")).status_code == 404
+
+
+def test_document_pages_date_in_the_buddhist_era_in_thai_only(
+    client, alice, billing_note
+):
+    client.force_login(alice)
+    day = billing_note.issued_on
+    thai = client.get(reverse("billing:document-list")).content.decode()
+    assert f"{day.day} " in thai
+    assert f" {day.year + 543}</td>" in thai
+    client.cookies["onespace_language"] = "en"
+    english = client.get(reverse("billing:document-list")).content.decode()
+    assert f" {day.year}</td>" in english

@@ -1,8 +1,9 @@
 """Public notice pages: in force, by label, history, scheduled, diff; the banner."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -191,3 +192,16 @@ def test_accept_ignores_an_offsite_next(client, v1, scheduled_v2, alice):
         {"version": "2", "source": "banner", "next": "https://evil.example/"},
     )
     assert response["Location"] == reverse("accounts:home")
+
+
+def test_scheduled_page_dates_the_new_version_in_the_buddhist_era(client, v1):
+    with time_machine.travel(datetime(2026, 11, 25, tzinfo=UTC), tick=False):
+        NoticeVersionFactory(
+            label="2",
+            published_at=timezone.now(),
+            # 03:00 UTC is 10:00 in Bangkok; 2027 CE is 2570 BE.
+            effective_at=datetime(2027, 1, 4, 3, 0, tzinfo=UTC),
+        )
+        html = client.get(reverse("policy:scheduled")).content.decode()
+    assert "4 มกราคม 2570 10:00" in html
+    assert "2027" not in html

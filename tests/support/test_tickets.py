@@ -1,6 +1,6 @@
 """Customers file tickets, follow the thread, reply and close; bad input stores nothing."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -350,3 +350,14 @@ def test_service_refuses_bad_tickets(alice, file_ticket, kwargs):
         file_ticket(alice, **kwargs)
     assert not Ticket.objects.exists()
     assert not Message.objects.exists()
+
+
+def test_ticket_pages_date_in_the_buddhist_era(client, alice, file_ticket):
+    # 17:30 UTC on 24 November is 00:30 on the 25th in Bangkok.
+    with time_machine.travel(datetime(2026, 11, 24, 17, 30, tzinfo=UTC), tick=False):
+        ticket = file_ticket(alice)
+    client.force_login(alice)
+    listing = client.get(reverse("support:ticket-list")).content.decode()
+    detail = client.get(ticket.get_absolute_url()).content.decode()
+    assert "25 พฤศจิกายน 2569 00:30" in listing
+    assert "25 พฤศจิกายน 2569 00:30" in detail
