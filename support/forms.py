@@ -1,6 +1,7 @@
 """Customer forms of the support app: filing a ticket and replying to it."""
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -103,6 +104,26 @@ class TicketForm(forms.ModelForm):
         kind.choices = [("", _("Choose what this is about")), *Ticket.Kind.choices]  # type: ignore[attr-defined]
         right = self.fields["privacy_right"]
         right.choices = [("", _("Not a privacy request")), *Ticket.PrivacyRight.choices]  # type: ignore[attr-defined]
+
+    @staticmethod
+    def initial_from(query: Mapping[str, str]) -> dict[str, str]:
+        """Prefill from a link such as ``?kind=privacy&privacy_right=objection``.
+
+        Unknown values are dropped rather than shown, so a crafted link cannot put
+        anything but a known choice or a well-formed node id into the form.
+        """
+        initial: dict[str, str] = {}
+        kind = query.get("kind", "")
+        right = query.get("privacy_right", "")
+        node_id = query.get("node_id", "").strip()
+        if right in Ticket.PrivacyRight.values:
+            initial["privacy_right"] = right
+            kind = Ticket.Kind.PRIVACY_REQUEST  # a right is only exercised by request
+        if kind in Ticket.Kind.values:
+            initial["kind"] = kind
+        if NODE_ID_RE.match(node_id):
+            initial["node_id"] = node_id
+        return initial
 
     def clean_node_id(self) -> str:
         node_id = self.cleaned_data["node_id"].strip()

@@ -27,7 +27,11 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def ticket_create(request: HttpRequest) -> HttpResponse:
-    form = TicketForm(request.POST or None, request.FILES or None)
+    form = TicketForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=TicketForm.initial_from(request.GET),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         ticket = services.file_ticket(

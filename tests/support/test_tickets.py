@@ -361,3 +361,58 @@ def test_ticket_pages_date_in_the_buddhist_era(client, alice, file_ticket):
     detail = client.get(ticket.get_absolute_url()).content.decode()
     assert "25 พฤศจิกายน 2569 00:30" in listing
     assert "25 พฤศจิกายน 2569 00:30" in detail
+
+
+def test_privacy_request_link_from_my_data_prefills_the_form(client, alice):
+    client.force_login(alice)
+    my_data = client.get(reverse("policy:my-data")).content.decode()
+    link = create_url() + "?kind=privacy&amp;privacy_right=objection"
+    assert link in my_data
+    response = client.get(link.replace("&amp;", "&"))
+    form = response.context["form"]
+    assert form["kind"].value() == Ticket.Kind.PRIVACY_REQUEST
+    assert form["privacy_right"].value() == Ticket.PrivacyRight.OBJECTION
+    html = response.content.decode()
+    assert '<option value="privacy" selected>' in html
+    assert '<option value="objection" selected>' in html
+
+
+def test_new_ticket_form_prefills_node_and_right_from_the_query(client, alice):
+    client.force_login(alice)
+    response = client.get(
+        create_url(), {"privacy_right": "restriction", "node_id": "node-7f3a"}
+    )
+    form = response.context["form"]
+    assert form["kind"].value() == Ticket.Kind.PRIVACY_REQUEST
+    assert form["privacy_right"].value() == Ticket.PrivacyRight.RESTRICTION
+    assert form["node_id"].value() == "node-7f3a"
+
+
+def test_new_ticket_form_ignores_unknown_query_values(client, alice):
+    client.force_login(alice)
+    response = client.get(
+        create_url(),
+        {"kind": "bogus", "privacy_right": "everything", "node_id": "<script>"},
+    )
+    form = response.context["form"]
+    assert not form["kind"].value()
+    assert not form["privacy_right"].value()
+    assert not form["node_id"].value()
+    assert "<script>" not in response.content.decode()
+
+
+def test_prefilled_privacy_request_is_filed_with_its_right(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        create_url() + "?kind=privacy&privacy_right=objection",
+        {
+            "kind": "privacy",
+            "privacy_right": "objection",
+            "subject": "Stop using my data for analysis",
+            "message": "I object to the analysis of my usage data.",
+        },
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert ticket.kind == Ticket.Kind.PRIVACY_REQUEST
+    assert ticket.privacy_right == Ticket.PrivacyRight.OBJECTION
