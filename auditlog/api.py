@@ -69,7 +69,8 @@ class NodeEventIngest(generics.GenericAPIView):
                 "action": item["action"],
                 "actor_type": item["actor"]["type"],
                 "actor_id": item["actor"]["id"],
-                "source_ip": services.normalise_ip(item["source_ip"]),
+                # Already in normal form: the parser read it through ipaddress.
+                "source_ip": item["source_ip"],
                 "details": item["details"],
             }
             for item in items

@@ -187,17 +187,19 @@ def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
     """
     from auditlog import tasks
 
+    # Everything but the chaining is worked out before the chain lock, so concurrent
+    # batches hold it only to hash and COPY. Most batches are new: insert them straight
+    # away and let the unique constraint catch a retry, instead of looking up every id.
+    result = IngestResult()
+    prepared = chain.prepare(NodeEvent, _node_rows(events, set(), result))
     with transaction.atomic():
-        # The chain lock comes first, so two retries of one batch arriving together
-        # cannot both insert it.
-        chain.lock_table(NodeEvent)
-        result = IngestResult()
         try:
-            # Most batches are new: insert them straight away and let the unique
-            # constraint catch a retry, instead of looking up every id first.
             with transaction.atomic():
-                chain.append(NodeEvent, _node_rows(events, set(), result))
+                chain.append(NodeEvent, prepared)
         except IntegrityError:
+            # Under the chain lock, so two retries of one batch arriving together
+            # cannot both insert it.
+            chain.lock_table(NodeEvent)
             ids = [e["event_id"] for e in events]
             known = set(
                 NodeEvent.objects.filter(event_id__in=ids).values_list(

@@ -1,8 +1,9 @@
 """Hash chain, verify_auditlog, append-only triggers, retention purge and the retention check."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -275,4 +276,42 @@ def test_awkward_text_round_trips_and_verifies(alice):
     assert stored.node_id == event["node_id"]
     assert stored.actor_id == "\\"
     assert stored.details == event["details"]
+    assert list(chain.verify(NodeEvent)) == []
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
+        datetime(2026, 11, 25, 19, 0, 0, 7, tzinfo=ZoneInfo("Asia/Bangkok")),
+        datetime(1999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(5, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+    ],
+)
+def test_canonical_time_is_utc_with_microseconds(moment):
+    # The fast path must give exactly the text older rows were hashed with.
+    expected = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    assert chain._canonical(moment) == expected
+    assert chain.row_hash(GENESIS, [moment]) == chain._hash_texts(GENESIS, [expected])
+
+
+def test_a_batch_mixing_plain_and_awkward_rows_verifies(alice):
+    events = [_node_event(alice) for _ in range(6)]
+    events[2]["node_id"] = "tab\there"
+    events[3]["details"] = {"path": "C:\\new", "ไทย": [True, None, 1.5]}
+    events[4]["actor_id"] = "line\r\nbreak"
+    result = services.ingest_node_events(events)
+    assert len(result.created) == 6
+    stored = {e.event_id: e for e in NodeEvent.objects.all()}
+    for event in events:
+        row = stored[event["event_id"]]
+        assert (row.node_id, row.actor_id, row.details) == (
+            event["node_id"],
+            event["actor_id"],
+            event["details"],
+        )
+    assert list(chain.verify(NodeEvent)) == []
+    again = services.ingest_node_events([events[0], _node_event(alice)])
+    assert (len(again.created), again.duplicates) == (1, [events[0]["event_id"]])
     assert list(chain.verify(NodeEvent)) == []
