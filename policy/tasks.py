@@ -1,8 +1,10 @@
-"""Background work of the policy app: notice emails, data exports, erasure, breach notices."""
+"""Background work of the policy app: notice emails, data exports, erasure, breach notices,
+and the daily maintenance."""
 
 from django.tasks import task
 
 from accounts.models import User
+from accounts.services import send_password_reminders
 from policy import services
 from policy.models import Breach, DataExport, ErasureRecord, NoticeVersion
 
@@ -44,3 +46,14 @@ def send_breach_notice(breach_id: int, customer_id: int) -> bool:
     breach = Breach.objects.get(pk=breach_id)
     customer = User.objects.get(pk=customer_id)
     return services.send_breach_notice(breach, customer)
+
+
+@task
+def run_daily_maintenance() -> dict[str, int]:
+    """Queue tomorrow's run, then run the retention purge and the password reminders."""
+    # Queued first, so a failure today does not end the daily runs.
+    services.schedule_daily_maintenance(run_after=services.next_maintenance_at())
+    counts = services.purge_expired()
+    # Policy 1.1: passwords are changed every 3 months; remind before they expire.
+    counts["password-reminders"] = send_password_reminders()
+    return counts

@@ -3,27 +3,20 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from policy import services
-from policy.registry import registry
+
+LABELS = {"accounts": "accounts erased", "exports": "expired data exports deleted"}
 
 
 class Command(BaseCommand):
     help = "Delete or anonymise personal data whose retention period has ended."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        now = timezone.now()
-        # PDPA s.33: accounts whose cool-off has ended are erased here too, so erasure
-        # never waits for a task worker (the 30 days are kept even if none runs).
-        erased = services.erase_due_accounts(now)
-        if erased:
-            self.stdout.write(f"accounts erased: {erased}")
-        files = services.purge_expired_exports(now)
-        if files:
-            self.stdout.write(f"expired data exports deleted: {files}")
-        for category in registry:
-            count = category.purge_expired(now)
+        for step, count in services.purge_expired().items():
             if count:
-                self.stdout.write(f"{category.key}: {count} purged")
+                if step in LABELS:
+                    self.stdout.write(f"{LABELS[step]}: {count}")
+                else:
+                    self.stdout.write(f"{step}: {count} purged")
         self.stdout.write("Retention purge finished.")
