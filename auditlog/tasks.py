@@ -1,12 +1,10 @@
 """Background work of the audit log."""
 
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from accounts import roles
+from accounts.emails import send_to_user
 from auditlog import services
 from auditlog.models import NodeEvent
 
@@ -24,21 +22,10 @@ def notify_violations(event_ids: list[str]) -> int:
     )
     sent = 0
     for officer in officers:
-        with translation.override(officer.language):
-            context = {"events": events, "officer": officer}
-            subject = render_to_string(
-                "auditlog/email/violation.subject.txt", context
-            ).strip()
-            message = EmailMultiAlternatives(
-                subject=subject,
-                body=render_to_string("auditlog/email/violation.txt", context),
-                to=[officer.email],
-            )
-            message.attach_alternative(
-                render_to_string("auditlog/email/violation.html", context), "text/html"
-            )
-            message.send()
-            sent += 1
+        send_to_user(
+            officer, "auditlog/email/violation", {"events": events, "officer": officer}
+        )
+        sent += 1
     return sent
 
 

@@ -10,13 +10,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Sum
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.emails import build_email
 from billing import arithmetic
 from billing.models import (
     BillingProfile,
@@ -535,15 +534,12 @@ def send_document(document: Document) -> None:
     if not document.buyer_email or not document.pdf:
         return
     language = getattr(document.customer, "language", None) or settings.LANGUAGE_CODE
-    with translation.override(language):
-        context = {"document": document, "site_url": settings.SITE_URL}
-        subject = render_to_string(
-            "billing/email/document_issued.subject.txt", context
-        ).strip()
-        text = render_to_string("billing/email/document_issued.txt", context)
-        html = render_to_string("billing/email/document_issued.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[document.buyer_email])
-    message.attach_alternative(html, "text/html")
+    message = build_email(
+        "billing/email/document_issued",
+        {"document": document},
+        language=language,
+        to=[document.buyer_email],
+    )
     with storages["private"].open(document.pdf, "rb") as pdf:
         message.attach(f"{document.number}.pdf", pdf.read(), "application/pdf")
     message.send()

@@ -16,12 +16,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.tasks import TaskResultStatus
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.emails import build_email, send_to_user
 from accounts.models import User
 from onespace.client_ip import client_ip
 from policy import current
@@ -181,29 +181,25 @@ def _notice_email(customer: User, version: NoticeVersion) -> EmailMultiAlternati
         .order_by("-effective_at")
         .first()
     )
-    with translation.override(customer.language):
-        site = settings.SITE_URL.rstrip("/")
-        context = {
+    site = settings.SITE_URL.rstrip("/")
+    diff_url = ""
+    if previous:
+        diff_url = site + reverse(
+            "policy:version-diff", args=[previous.label, version.label]
+        )
+    return build_email(
+        "policy/email/notice_changed",
+        {
             "user": customer,
             "version": version,
             "summary": version.summary(customer.language),
             "version_url": site + version.get_absolute_url(),
-            "diff_url": (
-                site
-                + reverse("policy:version-diff", args=[previous.label, version.label])
-                if previous
-                else ""
-            ),
+            "diff_url": diff_url,
             "privacy_contact": settings.PRIVACY_CONTACT_EMAIL,
-        }
-        subject = render_to_string("policy/email/notice_changed.subject.txt", context)
-        text = render_to_string("policy/email/notice_changed.txt", context)
-        html = render_to_string("policy/email/notice_changed.html", context)
-    message = EmailMultiAlternatives(
-        " ".join(subject.split()), text, to=[customer.email]
+        },
+        language=customer.language,
+        to=[customer.email],
     )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 def request_origin(request: HttpRequest | None) -> dict[str, Any]:
@@ -323,22 +319,16 @@ def set_consent(
 
 
 def _send(customer: Any, template: str, context: dict[str, Any]) -> None:
-    """Render a three-template email in the customer's language and send it."""
-    with translation.override(customer.language):
-        context = {
-            "user": customer,
+    """Send ``policy/email/<template>`` to the customer in their language."""
+    send_to_user(
+        customer,
+        f"policy/email/{template}",
+        {
             "site": settings.SITE_URL.rstrip("/"),
             "privacy_contact": settings.PRIVACY_CONTACT_EMAIL,
             **context,
-        }
-        subject = render_to_string(f"policy/email/{template}.subject.txt", context)
-        text = render_to_string(f"policy/email/{template}.txt", context)
-        html = render_to_string(f"policy/email/{template}.html", context)
-    message = EmailMultiAlternatives(
-        " ".join(subject.split()), text, to=[customer.email]
+        },
     )
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
 def request_export(customer: User, *, now: datetime | None = None) -> DataExport:

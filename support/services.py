@@ -8,14 +8,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.emails import send_to_user
 from accounts.models import User
 from support import filetypes
 from support.models import Attachment, Message, Ticket
@@ -283,13 +282,7 @@ def email_reply(message: Message) -> None:
         "support:ticket-detail", args=[ticket.pk]
     )
     context = {"ticket": ticket, "message": message, "customer": customer, "link": link}
-    with translation.override(customer.language):
-        subject = render_to_string("support/email/staff_reply.subject.txt", context)
-        text = render_to_string("support/email/staff_reply.txt", context)
-        html = render_to_string("support/email/staff_reply.html", context)
-    email = EmailMultiAlternatives(" ".join(subject.split()), text, to=[customer.email])
-    email.attach_alternative(html, "text/html")
-    email.send()
+    send_to_user(customer, "support/email/staff_reply", context)
 
 
 def delete_attachments(attachments: QuerySet[Attachment]) -> int:
