@@ -27,7 +27,7 @@ are wrong for its data.
 
 from collections.abc import Iterable, Iterator
 from contextlib import closing
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any, ClassVar
 
@@ -36,6 +36,8 @@ from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from onespace.thaidates import format_date, format_datetime
 
 StrOrPromise = str | Promise
 
@@ -288,6 +290,10 @@ def _column_label(model: type[models.Model], column: str) -> str:
 
 
 def _short(value: Any) -> str:
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return format_date(value)
     text = "" if value is None else str(value)
     return text if len(text) <= 80 else text[:79] + "…"
 

@@ -1,6 +1,6 @@
 """My data page, the rights links and the gate's ways out."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -120,3 +120,15 @@ def test_my_data_costs_a_bounded_number_of_queries(
     # A count and a preview per category, plus the session, user and closure lookups.
     with django_assert_max_num_queries(2 * len(registry) + 6):
         assert client.get(reverse("policy:my-data")).status_code == 200
+
+
+def test_my_data_preview_shows_times_in_bangkok_with_buddhist_year(client, alice):
+    alice.date_joined = datetime(2026, 1, 5, 17, 30, tzinfo=UTC)
+    alice.save(update_fields=["date_joined"])
+    client.force_login(alice)
+    html = client.get(
+        reverse("policy:my-data"), HTTP_ACCEPT_LANGUAGE="th"
+    ).content.decode()
+    # 17:30 UTC is 00:30 the next day in Bangkok; 2026 CE is 2569 BE.
+    assert "6 มกราคม 2569 00:30" in html
+    assert "2026-01-05 17:30" not in html
