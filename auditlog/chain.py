@@ -133,46 +133,50 @@ class PreparedRows:
 
 def prepare(model: type[ChainedLog], rows: list[dict[str, Any]]) -> PreparedRows:
     """Canonical texts, hash inputs and COPY cells of ``rows`` (dicts of ``chain_fields``)."""
+    if not rows:
+        return PreparedRows(model, rows, [], [], [])
     fields: list[Any] = [model._meta.get_field(name) for name in model.chain_fields]
     defaults = [f.get_default() for f in fields]
     names = model.chain_fields
     postgres = connection.vendor == "postgresql"
     # The canonical text of a datetime is UTC without an offset; COPY is told so.
     suffix = ["+00" if isinstance(f, models.DateTimeField) else "" for f in fields]
-    bodies: list[bytes] = []
-    cells: list[str] = []
-    params: list[tuple] = []
+    # Column by column: one value shared by the whole batch (its reception time, no
+    # grant) is turned into text once.
+    value_columns: list[list[Any]] = []
+    piece_columns: list[list[str]] = []
+    cell_columns: list[list[str]] = []
     by_type = _CANONICAL_BY_TYPE.get
-    for row in rows:
-        values = list(map(row.get, names, defaults))
-        texts = [
-            None if v is None else (by_type(type(v)) or _canonical)(v) for v in values
-        ]
-        # The same text as ``_hash_texts`` after the previous hash.
-        body = "".join(["|~" if t is None else f"|{len(t)}:{t}" for t in texts])
-        bodies.append(body.encode())
-        if not postgres:
-            params.append(tuple(values))
-        elif "\\" in body or "\t" in body or "\n" in body or "\r" in body:
-            cells.append(
-                "\t".join(
-                    [
-                        "\\N" if t is None else _copy_escape(t) + end
-                        for t, end in zip(texts, suffix, strict=True)
-                    ]
-                )
-            )
+    for name, default, end in zip(names, defaults, suffix, strict=True):
+        values = [row.get(name, default) for row in rows]
+        first = values[0]
+        if all(v is first for v in values):
+            text = None if first is None else _canonical(first)
+            texts = [text] * len(values)
         else:
-            # Nothing to escape (the usual case).
-            cells.append(
-                "\t".join(
-                    [
-                        "\\N" if t is None else t + end
-                        for t, end in zip(texts, suffix, strict=True)
-                    ]
-                )
-            )
-    return PreparedRows(model, rows, bodies, cells, params)
+            texts = [
+                None if v is None else (by_type(type(v)) or _canonical)(v)
+                for v in values
+            ]
+        value_columns.append(values)
+        # The same text as ``_hash_texts`` after the previous hash.
+        piece_columns.append(["|~" if t is None else f"|{len(t)}:{t}" for t in texts])
+        if postgres:
+            every = "".join([t for t in texts if t is not None])
+            if "\\" in every or "\t" in every or "\n" in every or "\r" in every:
+                cells = ["\\N" if t is None else _copy_escape(t) + end for t in texts]
+            else:
+                # Nothing to escape (the usual case).
+                cells = ["\\N" if t is None else t + end for t in texts]
+            cell_columns.append(cells)
+    bodies = ["".join(pieces).encode() for pieces in zip(*piece_columns, strict=True)]
+    lines = (
+        ["\t".join(cells) for cells in zip(*cell_columns, strict=True)]
+        if postgres
+        else []
+    )
+    params = [] if postgres else list(zip(*value_columns, strict=True))
+    return PreparedRows(model, rows, bodies, lines, params)
 
 
 def append(

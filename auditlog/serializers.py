@@ -144,10 +144,14 @@ def _customer(value: Any) -> int:
     return number
 
 
+# ``json.dumps(value, default=str)`` without building an encoder on every call.
+_details_json = json.JSONEncoder(default=str).encode
+
+
 def _details(value: Any) -> dict:
     if not isinstance(value, dict):
         raise ValueError(_("Expected a dictionary of items."))
-    encoded = json.dumps(value, default=str)
+    encoded = _details_json(value)
     if len(encoded) > 4096:
         raise ValueError(_("Details are limited to 4 KB."))
     if "\\u0000" in encoded:
@@ -231,6 +235,83 @@ def _parse_one(
     return event, errors
 
 
+def _parse_plain(item: Any, latest: datetime) -> dict[str, Any] | None:
+    """A well-formed item in the usual shape, parsed as ``_parse_one`` would; else None.
+
+    Anything unusual (other types, naive times, errors) returns None and goes the
+    careful way, which words the errors.
+    """
+    if type(item) is not dict:
+        return None
+    event_id = item.get("event_id")
+    occurred_at = item.get("occurred_at")
+    node_id = item.get("node_id")
+    customer = item.get("customer")
+    action = item.get("action")
+    actor = item.get("actor")
+    source_ip = item.get("source_ip")
+    details = item.get("details", _NO_DETAILS)
+    if not (
+        type(event_id) is str
+        and type(occurred_at) is str
+        and len(occurred_at) >= 16
+        and occurred_at[4] == "-"
+        and occurred_at[10] in "T "
+        and occurred_at[13] == ":"
+        and type(node_id) is str
+        and type(customer) is int
+        and 1 <= customer <= 2**63 - 1
+        and type(action) is str
+        and action in ACTIONS
+        and type(actor) is dict
+        and (source_ip is None or type(source_ip) is str)
+        and (details is _NO_DETAILS or type(details) is dict)
+    ):
+        return None
+    kind = actor.get("type")
+    actor_id = actor.get("id", "")
+    if not (type(kind) is str and kind in ACTORS and type(actor_id) is str):
+        return None
+    node_id = node_id.strip()
+    actor_id = actor_id.strip()
+    if (
+        not node_id
+        or len(node_id) > 64
+        or "\x00" in node_id
+        or len(actor_id) > 64
+        or "\x00" in actor_id
+    ):
+        return None
+    try:
+        parsed_id = uuid.UUID(event_id)
+        moment = datetime.fromisoformat(occurred_at)
+        if source_ip is not None:
+            source_ip = _normal_ip(source_ip)
+    except ValueError:
+        return None
+    if moment.tzinfo is None or moment > latest:
+        return None
+    if details is _NO_DETAILS:
+        details = {}
+    else:
+        encoded = _details_json(details)
+        if len(encoded) > 4096 or "\\u0000" in encoded:
+            return None
+    return {
+        "event_id": parsed_id,
+        "occurred_at": moment,
+        "node_id": node_id,
+        "customer": customer,
+        "action": action,
+        "actor": {"type": kind, "id": actor_id},
+        "source_ip": source_ip,
+        "details": details,
+    }
+
+
+_NO_DETAILS = object()
+
+
 def parse_node_events(data: Any) -> list[dict[str, Any]]:
     """Validate a batch as ``NodeEventInputSerializer(many=True)`` would, about twenty times faster.
 
@@ -247,8 +328,14 @@ def parse_node_events(data: Any) -> list[dict[str, Any]]:
             {"non_field_errors": [_("Send between 1 and 1000 events.")]}
         )
     latest = timezone.now() + MAX_CLOCK_SKEW
-    events, errors = [], []
+    events: list[dict[str, Any]] = []
+    errors: list[dict[str, list[str]]] = []
     for item in data:
+        event = _parse_plain(item, latest)
+        if event is not None:
+            events.append(event)
+            errors.append({})
+            continue
         event, problems = _parse_one(item, latest)
         events.append(event)
         errors.append(problems)

@@ -189,14 +189,14 @@ def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
 
     # Everything but the chaining is worked out before the chain lock, so concurrent
     # batches hold it only to hash and COPY. Most batches are new: insert them straight
-    # away and let the unique constraint catch a retry, instead of looking up every id.
+    # away (one transaction, no savepoints) and let the unique constraint catch a retry,
+    # instead of looking up every id first.
     result = IngestResult()
     prepared = chain.prepare(NodeEvent, _node_rows(events, set(), result))
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                chain.append(NodeEvent, prepared)
-        except IntegrityError:
+    try:
+        chain.append(NodeEvent, prepared)
+    except IntegrityError:
+        with transaction.atomic():
             # Under the chain lock, so two retries of one batch arriving together
             # cannot both insert it.
             chain.lock_table(NodeEvent)
@@ -208,11 +208,10 @@ def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
             )
             result = IngestResult()
             chain.append(NodeEvent, _node_rows(events, known, result))
-        if result.violations:
-            violation_ids = [str(v) for v in result.violations]
-            transaction.on_commit(
-                lambda: tasks.notify_violations.enqueue(violation_ids)
-            )
+    if result.violations:
+        # After commit (at once if the rows are committed already).
+        violation_ids = [str(v) for v in result.violations]
+        transaction.on_commit(lambda: tasks.notify_violations.enqueue(violation_ids))
     return result
 
 

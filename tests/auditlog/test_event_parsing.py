@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.exceptions import ValidationError
 
-from auditlog.serializers import node_event_batch, parse_node_events
+from auditlog.serializers import (
+    MAX_CLOCK_SKEW,
+    _parse_one,
+    _parse_plain,
+    node_event_batch,
+    parse_node_events,
+)
 
 GOOD = {
     "event_id": "6f1c2a0e-3d7b-4a59-9a57-0d6b1d7c2f11",
@@ -125,3 +131,47 @@ def test_times_are_read_as_the_serializer_reads_them(text):
     if fast is not None:
         assert reference is not None
         assert fast[0]["occurred_at"] == reference[0]["occurred_at"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from([*GOOD, "actor_id"]),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.text(max_size=70),
+            st.sampled_from(
+                [
+                    " node-2 ",
+                    "2026-01-02 03:04:05",
+                    "2026-01-02T03:04:05Z",
+                    "6F1C2A0E3D7B4A599A570D6B1D7C2F11",
+                    "192.0.2.1",
+                    "::ffff:192.0.2.1",
+                    "console_access",
+                ]
+            ),
+            st.dictionaries(st.sampled_from(["type", "id", "x"]), st.text(max_size=70)),
+            st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+        ),
+    )
+)
+def test_the_quick_path_agrees_with_the_careful_one(change):
+    item = {**GOOD, "actor": {"type": "staff", "id": "42"}, **change}
+    if "actor_id" in item:
+        item["actor"] = {"type": "system", "id": item.pop("actor_id")}
+    latest = timezone.now() + MAX_CLOCK_SKEW
+    quick = _parse_plain(item, latest)
+    careful, errors = _parse_one(item, latest)
+    if quick is not None:
+        assert errors == {}
+        assert quick == careful
+
+
+def test_the_usual_item_takes_the_quick_path():
+    item = {**GOOD, "actor": {"type": "staff", "id": "42"}}
+    latest = timezone.now() + MAX_CLOCK_SKEW
+    assert _parse_plain(item, latest) == _parse_one(item, latest)[0]
+    assert _parse_plain(item, latest) is not None
