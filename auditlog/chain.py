@@ -66,11 +66,6 @@ _CANONICAL_BY_TYPE: dict[type, Any] = {
 }
 
 
-def _texts(values: Sequence[Any]) -> list[str | None]:
-    by_type = _CANONICAL_BY_TYPE.get
-    return [None if v is None else (by_type(type(v)) or _canonical)(v) for v in values]
-
-
 def row_hash(prev_hash: str, values: Sequence[Any]) -> str:
     """SHA-256 over the previous hash and the row's values, each prefixed by its length.
 

@@ -262,6 +262,51 @@ def test_concurrent_writer_processes_keep_one_chain_on_postgres():
     assert list(chain.verify(AccessLog)) == []
 
 
+INGESTER = """
+import django, sys, uuid
+django.setup()
+from django.utils import timezone
+from auditlog import services
+# Writers 0 and 1 send the same batches, as do 2 and 3: retries arriving together.
+pair = int(sys.argv[1]) // 2
+for n in range(8):
+    services.ingest_node_events([
+        dict(event_id=uuid.uuid5(uuid.NAMESPACE_OID, f"{pair}-{n}-{i}"),
+             occurred_at=timezone.now(), node_id="n1", customer_id=1, action="start",
+             actor_type="system", actor_id="", source_ip=None, details={"i": i})
+        for i in range(50)
+    ])
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_ingestion_stores_each_event_once_in_one_chain_on_postgres():
+    """Four processes ingest at once, two by two the same batches."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if connection.vendor != "postgresql":
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "onespace.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    root = Path(__file__).resolve().parents[2]
+    writers = [
+        subprocess.Popen([sys.executable, "-c", INGESTER, str(n)], cwd=root, env=env)
+        for n in range(4)
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0, 0]
+    assert NodeEvent.objects.count() == 2 * 8 * 50
+    assert list(chain.verify(NodeEvent)) == []
+
+
 def test_awkward_text_round_trips_and_verifies(alice):
     event = _node_event(alice)
     event["node_id"] = "n\\t1\ttab\nnewline\\N"
