@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.functional import empty
 
+from accounts.log_redaction import redact
 from auditlog import buffer
 
 logger = logging.getLogger(__name__)
@@ -70,8 +71,9 @@ class AccessLogMiddleware:
                         :USER_AGENT_MAX
                     ],
                     "method": request.method[:10] if request.method else "",
-                    # Never the query string: it carries tokens and personal data.
-                    "path": request.path[:PATH_MAX],
+                    # Never the query string (it carries tokens and personal data),
+                    # nor the token of an emailed verification or reset link.
+                    "path": redact(request.path)[:PATH_MAX],
                     "status": response.status_code,
                     "duration_ms": int((time.perf_counter() - started) * 1000),
                 },

@@ -38,6 +38,15 @@ def test_anonymous_request_is_logged_with_browser_and_without_query_string(clien
 
 
 @pytest.mark.django_db
+def test_emailed_link_tokens_are_not_kept_in_the_path(client, alice):
+    client.get("/accounts/verify/InNlY3JldCI:1vZ9Xq:abcdefTOKEN/")
+    client.get("/accounts/password/reset/MQ/cz4kl7-0123456789abcdefTOKEN/")
+    buffer.flush()
+    paths = set(AccessLog.objects.values_list("path", flat=True))
+    assert paths == {"/accounts/verify/…", "/accounts/password/reset/…"}
+
+
+@pytest.mark.django_db
 def test_signed_in_customer_is_logged_with_their_id(client, alice):
     client.force_login(alice)
     client.get(reverse("auditlog:node-event-list"))
