@@ -159,3 +159,9 @@ def test_admin_creates_staff_user_and_lists_users(staff_client, alice):
     assert created.check_password("staff passphrase 2026")
     listing = client.get(reverse("admin:accounts_user_changelist"), {"q": "alice"})
     assert alice.email in listing.content.decode()
+
+
+def test_admin_pages_load_the_project_stylesheet(staff_client, support_agent):
+    html = staff_client(support_agent).get("/admin/").content.decode()
+    assert "css/admin.css" in html
+    assert "admin/css/base.css" in html  # Django's own styles still come first
