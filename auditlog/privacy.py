@@ -21,8 +21,26 @@ LOG_RETENTION_REASON = _(
 )
 
 
+class LogCategory(privacy.Category):
+    """A hash-chained log table: kept on erasure, purged only by its own retention."""
+
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = LOG_RETENTION
+    retention_reason = LOG_RETENTION_REASON
+    retention_from = "occurred_at"
+    subject = "user"
+    erasure = privacy.Erasure.RETAIN
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        # The chain's own purge: oldest rows first, past the trigger, with a new anchor.
+        return services.purge_log(
+            cls.model, before=now - LOG_RETENTION, time_field=cls.retention_from
+        )
+
+
 @privacy.register
-class AccessLogData(privacy.Category):
+class AccessLogData(LogCategory):
     """Website access logs: address and browser of every request (policy 1.2.2)."""
 
     key = "auditlog-access-log"
@@ -40,22 +58,10 @@ class AccessLogData(privacy.Category):
     purpose = _(
         "Look back when a problem occurs and keep traffic data as the law requires (policy 1.2.2)"
     )
-    legal_basis = privacy.Basis.LEGAL_OBLIGATION
-    retention = LOG_RETENTION
-    retention_reason = LOG_RETENTION_REASON
-    retention_from = "occurred_at"
-    subject = "user"
-    erasure = privacy.Erasure.RETAIN
-
-    @classmethod
-    def purge_expired(cls, now: datetime) -> int:
-        return services.purge_log(
-            AccessLog, before=now - LOG_RETENTION, time_field="occurred_at"
-        )
 
 
 @privacy.register
-class SecurityEventData(privacy.Category):
+class SecurityEventData(LogCategory):
     """Sign-ins, sign-outs, failed sign-ins, lockouts, password changes and staff views of a person's data."""
 
     key = "auditlog-security-event"
@@ -66,26 +72,14 @@ class SecurityEventData(privacy.Category):
     purpose = _(
         "Protect accounts and show who looked at personal data (policy 1.2, clause 2)"
     )
-    legal_basis = privacy.Basis.LEGAL_OBLIGATION
-    retention = LOG_RETENTION
-    retention_reason = LOG_RETENTION_REASON
-    retention_from = "occurred_at"
-    subject = "user"
-    erasure = privacy.Erasure.RETAIN
 
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:
         return SecurityEvent.objects.filter(Q(user=user) | Q(subject=user))
 
-    @classmethod
-    def purge_expired(cls, now: datetime) -> int:
-        return services.purge_log(
-            SecurityEvent, before=now - LOG_RETENTION, time_field="occurred_at"
-        )
-
 
 @privacy.register
-class NodeEventData(privacy.Category):
+class NodeEventData(LogCategory):
     """What was done to a customer's nodes, by whom and from where (policy 1.2.1)."""
 
     key = "auditlog-node-event"
@@ -95,17 +89,8 @@ class NodeEventData(privacy.Category):
     export_fields = ("event_id", "occurred_at", "action", "actor_type", "is_violation")
     purpose = _("Record node creation, deletion and management (policy 1.2.1)")
     legal_basis = privacy.Basis.CONTRACT
-    retention = LOG_RETENTION
-    retention_reason = LOG_RETENTION_REASON
     retention_from = "received_at"
     subject = "customer"
-    erasure = privacy.Erasure.RETAIN
-
-    @classmethod
-    def purge_expired(cls, now: datetime) -> int:
-        return services.purge_log(
-            NodeEvent, before=now - LOG_RETENTION, time_field="received_at"
-        )
 
 
 @privacy.register
