@@ -331,7 +331,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["onespace.api.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["onespace.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "onespace.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

@@ -9,6 +9,7 @@ audit log's path, user agent, attempted email...) are *escaped* with ``storable_
 and ``storable_json``, so the evidence is kept and cannot poison a bulk write.
 """
 
+import json
 import math
 from typing import Any
 
@@ -47,16 +48,33 @@ def storable_text(text: str) -> str:
     return text
 
 
+# Text in ``json.dumps``'s ASCII output that may need ``storable_json``'s changes: NUL,
+# a surrogate, a float written with an exponent (1e+16 and up) or a non-finite one.
+_MARKERS = ("\\u0000", "\\ud", "e+", "Infinity", "NaN")
+_ascii_json = json.JSONEncoder(default=str).encode
+
+
 def storable_json(value: Any) -> Any:
     """A JSON value whose strings (keys too) are ``storable_text`` and whose numbers PostgreSQL's jsonb gives back unchanged."""
+    try:
+        text = _ascii_json(value)
+    except (ValueError, TypeError, RecursionError):
+        text = None
+    if text is not None and not any(marker in text for marker in _MARKERS):
+        # The usual case, decided by one pass of the C encoder.
+        return value
+    return _storable_json(value)
+
+
+def _storable_json(value: Any) -> Any:
     if isinstance(value, str):
         return storable_text(value)
     if isinstance(value, dict):
         return {
-            storable_text(str(key)): storable_json(item) for key, item in value.items()
+            storable_text(str(key)): _storable_json(item) for key, item in value.items()
         }
     if isinstance(value, list | tuple):
-        return [storable_json(item) for item in value]
+        return [_storable_json(item) for item in value]
     if isinstance(value, float):
         if not math.isfinite(value):
             # jsonb has no infinity or NaN: keep the fact as text.
