@@ -117,9 +117,9 @@ _WRITERS = {
     "access": (AccessLog, _access_rows),
     "security": (SecurityEvent, _security_rows),
 }
-# What the database (or the driver, before sending) says about a row's content, as
-# opposed to a lost connection: splitting the batch finds the row.
-_ROW_REFUSALS = (DataError, IntegrityError, ValueError, TypeError, OverflowError)
+# The database's refusals of a row's content; any other database error (connection
+# lost, database down) is nobody's row's fault.
+_ROW_REFUSALS = (DataError, IntegrityError)
 
 
 def write_buffered(batch: list[Record]) -> list[Record]:
@@ -146,22 +146,24 @@ def _write_isolating(
         # Each attempt chains its rows after the last stored one: a record split off
         # after hashing leaves no gap, since nothing of a failed attempt was written.
         chain.append(model, rows_of([dict(values) for values in records]))
-    except _ROW_REFUSALS as error:
+    except Exception as error:
+        if isinstance(error, DatabaseError) and not isinstance(error, _ROW_REFUSALS):
+            # Not the rows' fault: all of them are retried with the next flush.
+            logger.error(
+                "audit log: %d %s records kept for the next flush (%s)",
+                len(records),
+                kind,
+                type(error).__name__,
+            )
+            return records
+        # A refusal of some row's content, by the database or the driver before it
+        # (a value it cannot encode): split the batch until that row is alone.
         if len(records) == 1:
             return _dead_letter(kind, records[0], error)
         middle = len(records) // 2
         return _write_isolating(
             model, kind, rows_of, records[:middle]
         ) + _write_isolating(model, kind, rows_of, records[middle:])
-    except DatabaseError as error:
-        # Not the rows' fault (connection lost, database down): all are retried.
-        logger.error(
-            "audit log: %d %s records kept for the next flush (%s)",
-            len(records),
-            kind,
-            type(error).__name__,
-        )
-        return records
     return []
 
 
@@ -186,7 +188,8 @@ def _dead_letter(
                 "ascii", "backslashreplace"
             ).decode()[:500],
         )
-    except DatabaseError:
+    except Exception:
+        # Kept for the next flush, where it is again alone after the split.
         return [values]
     logger.warning(
         "audit log: one %s record refused by the database (%s); kept as a dead letter",

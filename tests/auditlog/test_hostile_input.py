@@ -203,3 +203,13 @@ def test_storable_json_escapes_keys_and_keeps_numbers_readable():
     assert storable_json(value) == {
         "k\\x00": ["\\ud800", 10**20, 1.5, "inf", {"n": None}]
     }
+
+
+def test_a_record_the_row_builder_cannot_read_is_set_aside_too():
+    buffer.record("access", _access("/first"))
+    # Not text where the user agent belongs: refused before the database sees it.
+    buffer.record("access", _access("/odd", user_agent=["not", "text"]))
+    buffer.record("access", _access("/last"))
+    assert buffer.flush() == 3
+    assert set(AccessLog.objects.values_list("path", flat=True)) == {"/first", "/last"}
+    assert DeadLetter.objects.get().error.startswith("TypeError")
