@@ -17,7 +17,15 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from auditlog.models import AccessGrant, AccessLog, Disclosure, NodeEvent, SecurityEvent
+from auditlog.models import (
+    AccessGrant,
+    AccessLog,
+    DeadLetter,
+    Disclosure,
+    NodeEvent,
+    SecurityEvent,
+)
+from onespace.storable import unstorable_reason
 from policy.registry import registry
 
 # No page ever counts a whole log table: counting stops here, so a filter matching
@@ -68,6 +76,9 @@ class UserEmailFilter(InputFilter):
         value = (self.value() or "").strip()
         if not value:
             return queryset
+        if unstorable_reason(value):
+            # No address holds a NUL (PostgreSQL would refuse the query itself).
+            return queryset.none()
         users = get_user_model().objects.filter(email__iexact=value).values("pk")
         return queryset.filter(user__in=users)
 
@@ -227,6 +238,7 @@ class AccessLogAdmin(ReadOnlyLogAdmin):
         "browser_version",
         "os_family",
         "user_agent",
+        "raw_ip",
     )
 
     @admin.display(description=_("browser"))
@@ -262,6 +274,7 @@ class SecurityEventAdmin(ReadOnlyLogAdmin):
         "subject__email",
         "object_label",
         "user_agent",
+        "raw_ip",
     )
 
 
@@ -300,6 +313,34 @@ class NodeEventAdmin(ReadOnlyLogAdmin):
         "grant_id",
         "is_violation",
     )
+
+
+@admin.register(DeadLetter)
+class DeadLetterAdmin(ReadOnlyLogAdmin):
+    """Log records the database refused, whole: read them, never change them."""
+
+    list_display = ("refused_at", "kind", "occurred_at", "user", "error")
+    list_select_related = ("user",)
+    list_filter = ("kind", UserEmailFilter)
+    search_help_text = _("An email address (exact).")
+    csv_fields = (
+        "id",
+        "refused_at",
+        "kind",
+        "occurred_at",
+        "user__email",
+        "error",
+        "content",
+    )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: models.QuerySet, search_term: str
+    ) -> tuple[models.QuerySet, bool]:
+        term = search_term.strip()
+        if not term or unstorable_reason(term):
+            return (queryset.none() if term else queryset), False
+        users = get_user_model().objects.filter(email__iexact=term).values("pk")
+        return queryset.filter(user__in=users), False
 
 
 @admin.register(AccessGrant)

@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,23 +13,16 @@ from rest_framework.response import Response
 from accounts.authentication import HasScope, ServiceTokenAuthentication
 from auditlog import services
 from auditlog.serializers import (
+    MAX_BATCH,
     AccessCheckQuerySerializer,
     AccessCheckResultSerializer,
-    AuditlogErrorSerializer,
     IngestResultSerializer,
     NodeEventInputSerializer,
     parse_node_events,
 )
+from onespace.api import error_responses
 
-ERRORS = {
-    400: OpenApiResponse(
-        AuditlogErrorSerializer, description="Invalid input; nothing stored."
-    ),
-    401: OpenApiResponse(
-        AuditlogErrorSerializer, description="Missing or unknown token."
-    ),
-    403: OpenApiResponse(AuditlogErrorSerializer, description="Token lacks the scope."),
-}
+ERRORS = error_responses({400: "Invalid input; nothing stored."})
 
 
 class NodeEventIngest(generics.GenericAPIView):
@@ -41,7 +34,7 @@ class NodeEventIngest(generics.GenericAPIView):
 
     @extend_schema(
         operation_id="node_events_create",
-        request=NodeEventInputSerializer(many=True, min_length=1, max_length=1000),  # type: ignore[call-arg]
+        request=NodeEventInputSerializer(many=True, min_length=1, max_length=MAX_BATCH),  # type: ignore[call-arg]
         responses={201: IngestResultSerializer, 200: IngestResultSerializer, **ERRORS},
         description=(
             "Store 1 to 1000 node events. A batch with any invalid item is refused whole, "

@@ -4,8 +4,11 @@ Requests and signal receivers only ``record(...)`` a dict: no database query is 
 to a request. A background thread per process flushes the buffer in bulk every
 ``AUDITLOG_FLUSH_INTERVAL`` seconds; ``flush()`` also runs at interpreter exit (clean
 shutdown, gunicorn worker exit or restart) so nothing is lost then. A hard crash loses
-at most the last interval. If the database refuses a flush, the records stay buffered
-(up to ``AUDITLOG_BUFFER_MAX``, oldest dropped first) and are retried.
+at most the last interval. If the database cannot be reached, the records stay buffered
+(up to ``AUDITLOG_BUFFER_MAX``, oldest dropped first) and are retried. A record the
+database refuses for its content never blocks the others: values are made storable when
+recorded, and a record refused all the same is set aside in the dead-letter table while
+the rest of the batch is written (``services.write_buffered``).
 
 Under the test runner no thread is started: tests call ``flush()`` themselves.
 """
@@ -60,7 +63,11 @@ def clear() -> None:
 
 
 def flush() -> int:
-    """Write every buffered record to the database now; return how many were written."""
+    """Write every buffered record to the database now; return how many left the buffer.
+
+    A record the database refused for its content left it too, into the dead-letter
+    table; records the database could not take at all stay for the next try.
+    """
     from auditlog import services
 
     with _flush_lock:
@@ -70,14 +77,21 @@ def flush() -> int:
         if not batch:
             return 0
         try:
-            services.write_buffered(batch)
-        except Exception:
+            kept = services.write_buffered(batch)
+        except Exception as error:
             # A failing log write never breaks a page: keep the rows for the next try.
-            logger.exception("audit log flush failed; %d records kept", len(batch))
+            # The class only: a driver's message quotes the refused value (an address,
+            # a path), which is personal data the application log must not hold.
+            logger.error(
+                "audit log flush failed (%s); %d records kept",
+                type(error).__name__,
+                len(batch),
+            )
+            kept = batch
+        if kept:
             with _lock:
-                _records[:0] = batch
-            return 0
-        return len(batch)
+                _records[:0] = kept
+        return len(batch) - len(kept)
 
 
 def _run() -> None:

@@ -66,12 +66,17 @@ _CANONICAL_BY_TYPE: dict[type, Any] = {
 }
 
 
-def row_hash(prev_hash: str, values: Sequence[Any]) -> str:
+def row_hash(prev_hash: str, values: Sequence[Any], *, added_last: bool = False) -> str:
     """SHA-256 over the previous hash and the row's values, each prefixed by its length.
 
     The length prefixes make the encoding unambiguous: no choice of text in one
-    column can imitate a different split between columns.
+    column can imitate a different split between columns. With ``added_last`` the last
+    value is a column added later (``ChainedLog.chain_added_field``): when empty it is
+    left out, so rows written before it existed keep their hash. Only the last column
+    may be left out, so the number of values still tells the two cases apart.
     """
+    if added_last and values[-1] in (None, ""):
+        values = values[:-1]
     return _hash_texts(
         prev_hash, [None if v is None else _canonical(v) for v in values]
     )
@@ -134,6 +139,9 @@ def prepare(model: type[ChainedLog], rows: list[dict[str, Any]]) -> PreparedRows
     defaults = [f.get_default() for f in fields]
     names = model.chain_fields
     postgres = connection.vendor == "postgresql"
+    added = model.chain_added_field
+    if added and names[-1] != added:
+        raise ValueError(f"{added} must be the last of {model.__name__}.chain_fields")
     # The canonical text of a datetime is UTC without an offset; COPY is told so.
     suffix = ["+00" if isinstance(f, models.DateTimeField) else "" for f in fields]
     # Column by column: one value shared by the whole batch (its reception time, no
@@ -155,7 +163,12 @@ def prepare(model: type[ChainedLog], rows: list[dict[str, Any]]) -> PreparedRows
             ]
         value_columns.append(values)
         # The same text as ``_hash_texts`` after the previous hash.
-        piece_columns.append(["|~" if t is None else f"|{len(t)}:{t}" for t in texts])
+        if name == added:
+            piece_columns.append([f"|{len(t)}:{t}" if t else "" for t in texts])
+        else:
+            piece_columns.append(
+                ["|~" if t is None else f"|{len(t)}:{t}" for t in texts]
+            )
         if postgres:
             every = "".join([t for t in texts if t is not None])
             if "\\" in every or "\t" in every or "\n" in every or "\r" in every:
@@ -279,12 +292,13 @@ def verify(model: type[ChainedLog], chunk_size: int = 5000) -> Iterator[Problem]
     """Walk ``model``'s chain in id order and yield every changed, removed or inserted row."""
     fields = ("id", "prev_hash", "hash", *model.chain_fields)
     expected = anchor(model)
+    added_last = bool(model.chain_added_field)
     recent: deque[tuple[str, int]] = deque(maxlen=1000)
     recent.append((expected, 0))
     rows = model._default_manager.order_by("id").values_list(*fields)
     for row in rows.iterator(chunk_size=chunk_size):
         row_id, prev_hash, stored, *values = row
-        if row_hash(prev_hash, values) != stored:
+        if row_hash(prev_hash, values, added_last=added_last) != stored:
             yield Problem(
                 "changed", row_id, f"record {row_id}: content does not match its hash"
             )

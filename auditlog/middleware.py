@@ -12,6 +12,7 @@ from django.utils.functional import empty
 
 from accounts.log_redaction import redact
 from auditlog import buffer
+from onespace.storable import storable_text
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,15 @@ class AccessLogMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.skip = tuple(settings.AUDITLOG_SKIP_PATHS)
+        # Whole path segments: "/healthz" skips "/healthz" and "/healthz/...", never
+        # "/healthz-x", which would otherwise be a request nobody could see.
+        bases = [path.rstrip("/") for path in settings.AUDITLOG_SKIP_PATHS]
+        self.skip_exact = frozenset(bases)
+        self.skip_under = tuple(f"{base}/" for base in bases)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info.startswith(self.skip):
+        path = request.path_info
+        if path in self.skip_exact or path.startswith(self.skip_under):
             return self.get_response(request)
         started = time.perf_counter()
         occurred_at = timezone.now()
@@ -67,13 +73,15 @@ class AccessLogMiddleware:
                     # The client address is worked out from these at flush time.
                     "remote_addr": request.META.get("REMOTE_ADDR", ""),
                     "forwarded_for": request.META.get("HTTP_X_FORWARDED_FOR", ""),
-                    "user_agent": request.META.get("HTTP_USER_AGENT", "")[
-                        :USER_AGENT_MAX
-                    ],
-                    "method": request.method[:10] if request.method else "",
+                    # Storable text (NUL and lone surrogates escaped) here, so one
+                    # hostile request cannot make the bulk write of others fail.
+                    "user_agent": storable_text(
+                        request.META.get("HTTP_USER_AGENT", "")
+                    )[:USER_AGENT_MAX],
+                    "method": storable_text(request.method or "")[:10],
                     # Never the query string (it carries tokens and personal data),
                     # nor the token of an emailed verification or reset link.
-                    "path": redact(request.path)[:PATH_MAX],
+                    "path": storable_text(redact(request.path))[:PATH_MAX],
                     "status": response.status_code,
                     "duration_ms": int((time.perf_counter() - started) * 1000),
                 },

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 GENESIS = "0" * 64
+RAW_IP_MAX = 100
 
 
 def _log_user(related_name: str, verbose_name: Any) -> models.ForeignKey:
@@ -38,6 +39,9 @@ class ChainedLog(models.Model):
 
     # Columns that the hash covers, in this order.
     chain_fields: ClassVar[tuple[str, ...]] = ()
+    # The last of ``chain_fields`` when it was added after rows existed: an empty value
+    # there is left out of the hash input, so the rows written before it still verify.
+    chain_added_field: ClassVar[str] = ""
 
     class Meta:
         abstract = True
@@ -57,6 +61,15 @@ class AccessLog(ChainedLog):
     occurred_at = models.DateTimeField(_("time"), db_index=False)
     user = _log_user("+", _("user"))
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The client address as received, when ``ip`` could not hold it exactly (a zoned
+    # IPv6 address, a peer that is no address at all); empty otherwise.
+    raw_ip = models.CharField(
+        _("address as received"),
+        max_length=RAW_IP_MAX,
+        blank=True,
+        default="",
+        db_default="",
+    )
     browser_family = models.CharField(_("browser"), max_length=50, blank=True)
     browser_version = models.CharField(_("browser version"), max_length=30, blank=True)
     os_family = models.CharField(_("operating system"), max_length=50, blank=True)
@@ -78,7 +91,9 @@ class AccessLog(ChainedLog):
         "path",
         "status",
         "duration_ms",
+        "raw_ip",
     )
+    chain_added_field = "raw_ip"
 
     objects = AccessLogQuerySet.as_manager()
 
@@ -128,6 +143,13 @@ class SecurityEvent(ChainedLog):
     # The address typed into a failed sign-in, which may belong to no account.
     attempted_email = models.CharField(_("attempted email"), max_length=254, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    raw_ip = models.CharField(
+        _("address as received"),
+        max_length=RAW_IP_MAX,
+        blank=True,
+        default="",
+        db_default="",
+    )
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
     # For staff views of personal data: whose data, and which record.
     subject = _log_user("+", _("data subject"))
@@ -142,7 +164,9 @@ class SecurityEvent(ChainedLog):
         "user_agent",
         "subject_id",
         "object_label",
+        "raw_ip",
     )
+    chain_added_field = "raw_ip"
 
     objects = SecurityEventQuerySet.as_manager()
 
@@ -430,3 +454,30 @@ class PurgeCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table} <= {self.last_id}"
+
+
+class DeadLetter(models.Model):
+    """A buffered log record the database refused, kept whole so it blocks no other record."""
+
+    class Kind(models.TextChoices):
+        ACCESS = "access", _("Access log")
+        SECURITY = "security", _("Security event")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    occurred_at = models.DateTimeField(_("time"), null=True, blank=True)
+    user = _log_user("+", _("user"))
+    refused_at = models.DateTimeField(_("refused at"), default=timezone.now)
+    # The record as ASCII JSON (every other character escaped): storable whatever it holds.
+    content = models.TextField(_("content"))
+    error = models.CharField(_("error"), max_length=500)
+
+    class Meta:
+        verbose_name = _("refused log record")
+        verbose_name_plural = _("refused log records")
+        ordering = ["-refused_at", "-id"]
+        indexes = [
+            models.Index(fields=["-refused_at", "-id"], name="auditlog_dead_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.refused_at:%Y-%m-%d %H:%M}"

@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from auditlog import services
-from auditlog.models import AccessGrant, AccessLog, Disclosure, NodeEvent, SecurityEvent
+from auditlog.models import (
+    AccessGrant,
+    AccessLog,
+    DeadLetter,
+    Disclosure,
+    NodeEvent,
+    SecurityEvent,
+)
 from policy import registry as privacy
 
 LOG_RETENTION = timedelta(days=settings.AUDITLOG_RETENTION_DAYS)
@@ -48,6 +55,7 @@ class AccessLogData(LogCategory):
     model = AccessLog
     fields = (
         "ip",
+        "raw_ip",
         "user_agent",
         "browser_family",
         "browser_version",
@@ -67,7 +75,7 @@ class SecurityEventData(LogCategory):
     key = "auditlog-security-event"
     name = _("Sign-in and security events")
     model = SecurityEvent
-    fields = ("ip", "user_agent", "attempted_email", "object_label")
+    fields = ("ip", "raw_ip", "user_agent", "attempted_email", "object_label")
     export_fields = ("occurred_at", "action")
     purpose = _(
         "Protect accounts and show who looked at personal data (policy 1.2, clause 2)"
@@ -91,6 +99,27 @@ class NodeEventData(LogCategory):
     legal_basis = privacy.Basis.CONTRACT
     retention_from = "received_at"
     subject = "customer"
+
+
+@privacy.register
+class DeadLetterData(privacy.Category):
+    """Access-log and security records the database refused, kept whole instead of lost."""
+
+    key = "auditlog-dead-letter"
+    name = _("Refused log records")
+    model = DeadLetter
+    fields = ("content",)
+    export_fields = ("kind", "occurred_at", "refused_at")
+    purpose = _(
+        "Keep a log record that could not be written in its table, so nothing the "
+        "logs must hold is lost (policy 1.2)"
+    )
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    # The same as the log the record was meant for, counted from when it was refused.
+    retention = LOG_RETENTION
+    retention_reason = LOG_RETENTION_REASON
+    retention_from = "refused_at"
+    erasure = privacy.Erasure.RETAIN
 
 
 @privacy.register

@@ -8,9 +8,10 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from auditlog import buffer
+from auditlog import buffer, services
 from auditlog.models import SecurityEvent
-from onespace.client_ip import client_ip
+from onespace.client_ip import client_address
+from onespace.storable import storable_text
 
 
 def record_security_event(
@@ -22,22 +23,28 @@ def record_security_event(
     subject_id: int | None = None,
     object_label: str = "",
 ) -> None:
-    """Queue a security event; it reaches the database with the next flush."""
+    """Queue a security event; it reaches the database with the next flush.
+
+    Every text is made storable here (NUL and lone surrogates escaped), so a hostile
+    sign-in attempt cannot make the bulk write of other events fail.
+    """
+    ip, raw_ip = client_address(request) if request is not None else (None, "")
     buffer.record(
         "security",
         {
             "occurred_at": timezone.now(),
             "action": action,
             "user_id": user_id,
-            "attempted_email": attempted_email[:254],
-            "ip": client_ip(request) if request is not None else None,
+            "attempted_email": storable_text(attempted_email)[:254],
+            "ip": ip,
+            "raw_ip": services.raw_ip_to_keep(ip, raw_ip),
             "user_agent": (
-                request.META.get("HTTP_USER_AGENT", "")[:512]
+                storable_text(request.META.get("HTTP_USER_AGENT", ""))[:512]
                 if request is not None
                 else ""
             ),
             "subject_id": subject_id,
-            "object_label": object_label[:200],
+            "object_label": storable_text(object_label)[:200],
         },
     )
 

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, Permission
 
 from accounts import roles
 
-LOG_MODELS = ("accesslog", "securityevent", "nodeevent")
+LOG_MODELS = ("accesslog", "securityevent", "nodeevent", "deadletter")
 
 
 def grant_group_permissions(sender: Any = None, **kwargs: Any) -> None:

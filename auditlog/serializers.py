@@ -3,35 +3,78 @@
 import ipaddress
 import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from auditlog.models import NodeEvent
+from onespace.storable import unstorable_reason
 
 MAX_BATCH = 1000
 # Clocks drift; a report from further ahead than this is a bug or a forgery.
 MAX_CLOCK_SKEW = timedelta(minutes=5)
+# No node existed before this: an earlier time is a bug (a zero or a year-1 default),
+# and the earliest years cannot even be written in UTC (0001-01-01T00:00+14:00).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+DETAILS_MAX = 4096
+# Details are "a small object of metadata": deeper nesting is refused before any code
+# walks it recursively.
+DETAILS_MAX_DEPTH = 32
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "minLength": 1, "maxLength": 64},
+            {"type": "integer"},
+        ],
+        "description": "Text of 1 to 64 characters, or an integer (stored as its digits).",
+    }
+)
+class NodeIdField(serializers.CharField):
+    """A control-plane id: text, or an integer read as its decimal digits; never a float."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string", "maxLength": 64}, {"type": "integer"}],
+        "description": "Text of at most 64 characters, or an integer (stored as its digits).",
+    }
+)
+class ActorIdField(NodeIdField):
+    """The id of whoever acted, as the control plane names them (may be blank)."""
 
 
 class ActorSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=NodeEvent.Actor.choices)
-    id = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, default=""
-    )
+    id = ActorIdField(required=False, allow_blank=True, default="")
 
 
 class NodeEventInputSerializer(serializers.Serializer):
     """One event reported by the control plane."""
 
     event_id = serializers.UUIDField()
-    occurred_at = serializers.DateTimeField()
-    node_id = serializers.CharField(max_length=64)
+    occurred_at = serializers.DateTimeField(
+        help_text=_(
+            "From 2000-01-01 to 5 minutes from now; without an offset, Bangkok time."
+        )
+    )
+    node_id = NodeIdField()
     customer = serializers.IntegerField(
         min_value=1,
         max_value=2**63 - 1,
@@ -40,31 +83,36 @@ class NodeEventInputSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=NodeEvent.Action.choices)
     actor = ActorSerializer()
     source_ip = serializers.IPAddressField(
-        required=False, allow_null=True, default=None
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("An IPv4 or IPv6 address, without an interface zone."),
     )
     details = serializers.DictField(
         required=False,
         default=dict,
-        help_text=_("A small object of metadata (at most 4 KB); never node contents."),
+        help_text=_(
+            "A small object of metadata (at most 4 KB, nested at most 32 deep); "
+            "never node contents."
+        ),
     )
 
     def validate_occurred_at(self, value):  # type: ignore[no-untyped-def]
-        if value > timezone.now() + MAX_CLOCK_SKEW:
-            raise serializers.ValidationError(_("This time is in the future."))
+        try:
+            return _checked_time(value, timezone.now() + MAX_CLOCK_SKEW)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+    def validate_source_ip(self, value):  # type: ignore[no-untyped-def]
+        if value is not None and "%" in value:
+            raise serializers.ValidationError(str(BAD_IP))
         return value
 
     def validate_details(self, value):  # type: ignore[no-untyped-def]
-        import json
-
-        encoded = json.dumps(value, default=str)
-        if len(encoded) > 4096:
-            raise serializers.ValidationError(_("Details are limited to 4 KB."))
-        if "\\u0000" in encoded:
-            # PostgreSQL cannot store NUL characters in JSON.
-            raise serializers.ValidationError(
-                _("Details may not contain NUL characters.")
-            )
-        return value
+        try:
+            return _details(value)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
 
 
 def node_event_batch(data: object) -> serializers.ListSerializer:
@@ -80,7 +128,7 @@ REQUIRED = ("event_id", "occurred_at", "node_id", "customer", "action", "actor")
 
 
 def _text(value: Any, limit: int, blank: bool) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValueError(_("Not a valid string."))
     value = str(value).strip()
     if not value and not blank:
@@ -90,15 +138,21 @@ def _text(value: Any, limit: int, blank: bool) -> str:
             _("Ensure this field has no more than %(limit)d characters.")
             % {"limit": limit}
         )
-    if "\x00" in value:
-        raise ValueError(_("Null characters are not allowed."))
+    problem = unstorable_reason(value)
+    if problem:
+        raise ValueError(str(problem))
     return value
 
 
 @lru_cache(maxsize=4096)
 def _normal_ip(value: str) -> str:
     # A control plane reports from few addresses: parse each once.
-    return str(ipaddress.ip_address(value))
+    address = ipaddress.ip_address(value)
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+        # A zone (%eth0) means something only on the host that wrote it, and no
+        # address column (PostgreSQL's inet) can store it.
+        raise ValueError(value)
+    return str(address)
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -130,9 +184,17 @@ def _datetime(value: Any, latest: datetime) -> datetime:
         raise ValueError(_("Datetime has wrong format. Use ISO 8601."))
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
-    if parsed > latest:
+    return _checked_time(parsed, latest)
+
+
+def _checked_time(value: datetime, latest: datetime) -> datetime:
+    """``value`` if it lies between EARLIEST and ``latest``; else ValueError."""
+    # The year first: comparing a year-1 time with another offset overflows.
+    if value.year < EARLIEST.year or value < EARLIEST:
+        raise ValueError(_("This time is before 2000: it cannot be an event's time."))
+    if value.year > latest.year or value > latest:
         raise ValueError(_("This time is in the future."))
-    return parsed
+    return value
 
 
 def _customer(value: Any) -> int:
@@ -146,17 +208,59 @@ def _customer(value: Any) -> int:
 
 # ``json.dumps(value, default=str)`` without building an encoder on every call.
 _details_json = json.JSONEncoder(default=str).encode
+_details_text = json.JSONEncoder(default=str, ensure_ascii=False).encode
+_details_finite = json.JSONEncoder(default=str, allow_nan=False).encode
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects (without recursion)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > DETAILS_MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _details(value: Any) -> dict:
     if not isinstance(value, dict):
         raise ValueError(_("Expected a dictionary of items."))
-    encoded = _details_json(value)
-    if len(encoded) > 4096:
+    try:
+        encoded = _details_json(value)
+    except RecursionError:
+        encoded = ""
+    if not encoded or (
+        encoded.count("{") + encoded.count("[") > DETAILS_MAX_DEPTH
+        and _depth(value) > DETAILS_MAX_DEPTH
+    ):
+        raise ValueError(_("Details may be nested at most 32 levels deep."))
+    if len(encoded) > DETAILS_MAX:
         raise ValueError(_("Details are limited to 4 KB."))
     if "\\u0000" in encoded:
         # PostgreSQL cannot store NUL characters in JSON.
         raise ValueError(_("Details may not contain NUL characters."))
+    if "\\ud" in encoded:
+        # Escaped surrogates: fine in pairs (an emoji), unstorable alone.
+        try:
+            _details_text(value).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                _("Details may not contain lone surrogate characters.")
+            ) from None
+    if "Infinity" in encoded or "NaN" in encoded:
+        try:
+            _details_finite(value)
+        except ValueError:
+            raise ValueError(_("Details may only hold finite numbers.")) from None
     return value
 
 
@@ -278,9 +382,12 @@ def _parse_plain(item: Any, latest: datetime) -> dict[str, Any] | None:
         not node_id
         or len(node_id) > 64
         or "\x00" in node_id
+        or not node_id.isascii()
         or len(actor_id) > 64
         or "\x00" in actor_id
+        or not actor_id.isascii()
     ):
+        # Non-ASCII ids are fine, but the careful way checks them for surrogates.
         return None
     try:
         parsed_id = uuid.UUID(event_id)
@@ -289,13 +396,28 @@ def _parse_plain(item: Any, latest: datetime) -> dict[str, Any] | None:
             source_ip = _normal_ip(source_ip)
     except ValueError:
         return None
-    if moment.tzinfo is None or moment > latest:
+    if (
+        moment.tzinfo is None
+        or not EARLIEST.year < moment.year <= latest.year
+        or moment > latest
+    ):
         return None
     if details is _NO_DETAILS:
         details = {}
     else:
-        encoded = _details_json(details)
-        if len(encoded) > 4096 or "\\u0000" in encoded:
+        try:
+            encoded = _details_json(details)
+        except RecursionError:
+            return None
+        if (
+            len(encoded) > DETAILS_MAX
+            or "\\u0000" in encoded
+            or "\\ud" in encoded
+            or "Infinity" in encoded
+            or "NaN" in encoded
+            or encoded.count("{") + encoded.count("[") > DETAILS_MAX_DEPTH
+        ):
+            # Possibly unstorable or too deep: the careful way decides and words it.
             return None
     return {
         "event_id": parsed_id,
@@ -348,11 +470,6 @@ class IngestResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     duplicates = serializers.ListField(child=serializers.UUIDField())
     violations = serializers.ListField(child=serializers.UUIDField())
-
-
-class AuditlogErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    errors = serializers.JSONField(required=False)  # type: ignore[assignment]
 
 
 class AccessCheckQuerySerializer(serializers.Serializer):

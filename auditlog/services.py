@@ -1,6 +1,8 @@
 """The audit log's verbs: write buffered rows, ingest node events, grant and revoke access, purge."""
 
 import ipaddress
+import json
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,19 +13,24 @@ import ua_parser
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from auditlog import chain
 from auditlog.models import (
+    RAW_IP_MAX,
     AccessGrant,
     AccessLog,
+    DeadLetter,
     NodeEvent,
     PurgeCheckpoint,
     SecurityEvent,
 )
-from onespace.client_ip import client_ip
+from onespace.client_ip import client_address
+from onespace.storable import storable_json, storable_text
+
+logger = logging.getLogger(__name__)
 
 MAX_GRANT_HOURS = 72
 
@@ -49,6 +56,13 @@ def normalise_ip(value: str | None) -> str | None:
         return None
 
 
+def raw_ip_to_keep(ip: str | None, sent: str) -> str:
+    """The client address as received, when ``ip`` does not hold it exactly; else ""."""
+    if sent == ip:
+        return ""
+    return storable_text(sent)[:RAW_IP_MAX]
+
+
 def _access_rows(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for values in batch:
@@ -56,7 +70,8 @@ def _access_rows(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         forwarded = values.pop("forwarded_for", "")
         peer = values.pop("remote_addr", "")
         if "ip" not in values:
-            values["ip"] = client_ip_of(peer, forwarded)
+            values["ip"], sent = client_address_of(peer, forwarded)
+            values["raw_ip"] = raw_ip_to_keep(values["ip"], sent)
         values.update(
             browser_family=family, browser_version=version, os_family=os_family
         )
@@ -73,8 +88,8 @@ class _Meta:
             self.META["HTTP_X_FORWARDED_FOR"] = forwarded
 
 
-def client_ip_of(peer: str, forwarded: str) -> str | None:
-    return client_ip(_Meta(peer, forwarded))  # type: ignore[arg-type]
+def client_address_of(peer: str, forwarded: str) -> tuple[str | None, str]:
+    return client_address(_Meta(peer, forwarded))  # type: ignore[arg-type]
 
 
 def _security_rows(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -96,14 +111,92 @@ def _security_rows(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return batch
 
 
-def write_buffered(batch: list[tuple[str, dict[str, Any]]]) -> None:
-    """Chain and insert a flushed batch of buffered records, one bulk INSERT per table."""
-    access = [dict(values) for kind, values in batch if kind == "access"]
-    security = [dict(values) for kind, values in batch if kind == "security"]
-    if access:
-        chain.append(AccessLog, _access_rows(access))
-    if security:
-        chain.append(SecurityEvent, _security_rows(security))
+Record = tuple[str, dict[str, Any]]
+
+_WRITERS = {
+    "access": (AccessLog, _access_rows),
+    "security": (SecurityEvent, _security_rows),
+}
+# The database's refusals of a row's content; any other database error (connection
+# lost, database down) is nobody's row's fault.
+_ROW_REFUSALS = (DataError, IntegrityError)
+
+
+def write_buffered(batch: list[Record]) -> list[Record]:
+    """Chain and insert a flushed batch, one bulk INSERT per table; return what to retry.
+
+    A record the database refuses never holds back the others: the batch is split
+    until the refused record is alone, everything else is written (and chained as
+    written), and the refused one is kept whole as a ``DeadLetter``. Records come back
+    for the next flush only when the database could not take them at all.
+    """
+    retry: list[Record] = []
+    for kind, (model, rows_of) in _WRITERS.items():
+        records = [values for k, values in batch if k == kind]
+        if records:
+            kept = _write_isolating(model, kind, rows_of, records)
+            retry.extend((kind, values) for values in kept)
+    return retry
+
+
+def _write_isolating(
+    model: Any, kind: str, rows_of: Any, records: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    try:
+        # Each attempt chains its rows after the last stored one: a record split off
+        # after hashing leaves no gap, since nothing of a failed attempt was written.
+        chain.append(model, rows_of([dict(values) for values in records]))
+    except Exception as error:
+        if isinstance(error, DatabaseError) and not isinstance(error, _ROW_REFUSALS):
+            # Not the rows' fault: all of them are retried with the next flush.
+            logger.error(
+                "audit log: %d %s records kept for the next flush (%s)",
+                len(records),
+                kind,
+                type(error).__name__,
+            )
+            return records
+        # A refusal of some row's content, by the database or the driver before it
+        # (a value it cannot encode): split the batch until that row is alone.
+        if len(records) == 1:
+            return _dead_letter(kind, records[0], error)
+        middle = len(records) // 2
+        return _write_isolating(
+            model, kind, rows_of, records[:middle]
+        ) + _write_isolating(model, kind, rows_of, records[middle:])
+    return []
+
+
+def _dead_letter(
+    kind: str, values: dict[str, Any], error: Exception
+) -> list[dict[str, Any]]:
+    """Keep a refused record in the dead-letter table; return it when even that fails."""
+    occurred_at = values.get("occurred_at")
+    user_id = values.get("user_id")
+    # The content and the driver's message may quote personal data: they go to the
+    # table (read-only in admin), the application log gets the error's class only.
+    message = str(error).splitlines()[0] if str(error) else ""
+    try:
+        DeadLetter.objects.create(
+            kind=kind,
+            occurred_at=occurred_at if isinstance(occurred_at, datetime) else None,
+            user_id=user_id
+            if isinstance(user_id, int) and 0 < user_id < 2**63
+            else None,
+            content=json.dumps(values, default=str, sort_keys=True, ensure_ascii=True),
+            error=f"{type(error).__name__}: {message}".encode(
+                "ascii", "backslashreplace"
+            ).decode()[:500],
+        )
+    except Exception:
+        # Kept for the next flush, where it is again alone after the split.
+        return [values]
+    logger.warning(
+        "audit log: one %s record refused by the database (%s); kept as a dead letter",
+        kind,
+        type(error).__name__,
+    )
+    return []
 
 
 # --- Node events ----------------------------------------------------------------------
@@ -168,6 +261,9 @@ def _node_rows(
         rows.append(
             {
                 **event,
+                # The API refuses what PostgreSQL cannot store; this also turns the
+                # numbers jsonb would give back in another form, so the hash holds.
+                "details": storable_json(event.get("details") or {}),
                 "received_at": received_at,
                 "grant_id": grant.pk if grant else None,
                 "is_violation": is_violation,

@@ -2,11 +2,11 @@
 
 import hashlib
 import json
+import re
 
 from django.db import IntegrityError
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
@@ -17,7 +17,11 @@ from accounts.authentication import HasScope, ServiceTokenAuthentication
 from billing import services
 from billing.models import BillingProfile, Document
 from billing.serializers import InvoiceInputSerializer, InvoiceOutputSerializer
-from onespace.api import bad_request_json
+from onespace.api import bad_request_json, error_responses
+
+# An Idempotency-Key is 1 to 100 printable ASCII characters: it is stored and looked
+# up, and a control character (NUL above all) is neither storable nor meant.
+IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7e]{1,100}")
 
 
 class InvoiceCreate(GenericAPIView):
@@ -35,29 +39,40 @@ class InvoiceCreate(GenericAPIView):
                 InvoiceOutputSerializer,
                 description="The key was seen before: the first result.",
             ),
-            400: OpenApiResponse(
-                OpenApiTypes.OBJECT, description="Bad input; nothing issued."
-            ),
-            409: OpenApiResponse(
-                OpenApiTypes.OBJECT,
-                description="The key was used for a different request.",
+            **error_responses(
+                {
+                    400: "Bad input; nothing issued.",
+                    409: "The key was used for a different request.",
+                }
             ),
         },
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
-                OpenApiTypes.STR,
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 100,
+                    "pattern": "^[\\x20-\\x7e]+$",
+                },
                 OpenApiParameter.HEADER,
                 required=True,
-                description="A unique key per bill; repeating it returns the first result.",
+                description=(
+                    "A unique key per bill: 1 to 100 printable ASCII characters "
+                    "(no control characters), unique per token. Repeating it returns "
+                    "the first result; reusing it for a different body is a 409."
+                ),
             )
         ],
     )
     def post(self, request: Request) -> Response:
         raw_key = request.headers.get("Idempotency-Key", "").strip()
-        if not raw_key or len(raw_key) > 100:
+        if not IDEMPOTENCY_KEY.fullmatch(raw_key):
             return bad_request_json(
-                _("Send a unique Idempotency-Key header (at most 100 characters).")
+                _(
+                    "Send a unique Idempotency-Key header: 1 to 100 printable ASCII "
+                    "characters."
+                )
             )
         # Keys are per token, so two callers cannot collide.
         key = f"{request.auth.pk}:{raw_key}"

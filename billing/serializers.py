@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -27,14 +28,23 @@ class LineInputSerializer(serializers.Serializer):
 class InvoiceInputSerializer(serializers.Serializer):
     """POST /api/v1/invoices/: bill a customer's billing profile."""
 
-    customer_id = serializers.IntegerField(help_text=_("The customer's user id."))
+    customer_id = serializers.IntegerField(
+        min_value=1, max_value=2**63 - 1, help_text=_("The customer's user id.")
+    )
     billing_profile_id = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
         required=False,
         help_text=_(
             "One of the customer's billing profiles; the default one when omitted."
         ),
     )
-    lines = LineInputSerializer(many=True, allow_empty=False)
+    # One bill's PDF is rendered in one task: the line count bounds its time.
+    lines = LineInputSerializer(
+        many=True,
+        allow_empty=False,
+        max_length=settings.BILLING_INVOICE_MAX_LINES,  # type: ignore[call-arg]
+    )
 
 
 class DocumentLineOutputSerializer(serializers.ModelSerializer):

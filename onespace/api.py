@@ -1,14 +1,21 @@
-"""Project-wide API conventions: one exception handler, so every error is JSON a person can act on."""
+"""Project-wide API conventions: one exception handler, documented errors.
+
+Every error is JSON a person can act on, and bad input is a 4xx, never a 500 (DESIGN.md).
+"""
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from onespace.parsers import PayloadTooLarge
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -27,6 +34,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
 
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -47,3 +56,27 @@ def bad_request_json(message: str, errors: Any = None) -> Response:
     if errors is not None:
         data["errors"] = errors
     return Response(data, status=status.HTTP_400_BAD_REQUEST)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every API error."""
+
+    detail = serializers.CharField()
+    errors = serializers.JSONField(required=False)  # type: ignore[assignment]
+
+
+def error_responses(described: dict[int, str]) -> dict[int, OpenApiResponse]:
+    """The errors every endpoint can answer (401, 403, 413, 429) and its own ``described`` ones."""
+    common = {
+        401: "Missing or unknown token.",
+        403: "The token lacks the scope for this endpoint.",
+        413: (
+            f"The body is larger than {settings.API_MAX_BODY_BYTES:,} bytes "
+            "(API_MAX_BODY_BYTES); nothing stored."
+        ),
+        429: "Too many requests; retry after the Retry-After header's seconds.",
+    }
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=description)
+        for code, description in sorted({**common, **described}.items())
+    }

@@ -23,8 +23,13 @@ def _parse(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         address = ipaddress.ip_address(value)
     except ValueError:
         return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        return address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            return address.ipv4_mapped
+        if address.scope_id is not None:
+            # "fe80::1%eth0": the zone names an interface of the host that saw the
+            # packet; no address column (PostgreSQL's inet) can store it.
+            return ipaddress.IPv6Address(int(address))
     return address
 
 
@@ -32,13 +37,18 @@ def _is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return any(address in network for network in settings.TRUSTED_PROXIES)
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """Return the client address of ``request`` under the TRUSTED_PROXIES rule."""
-    peer = _parse(request.META.get("REMOTE_ADDR", ""))
+def client_address(request: HttpRequest) -> tuple[str | None, str]:
+    """The client address of ``request`` (as ``client_ip``) and the text it was read from.
+
+    The audit log keeps that text when it differs from the address (a zoned IPv6
+    address, a peer that is no address at all).
+    """
+    sent = request.META.get("REMOTE_ADDR", "")
+    peer = _parse(sent)
     if peer is None:
-        return None
+        return None, sent
     if not _is_trusted(peer):
-        return str(peer)
+        return str(peer), sent
     hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
     for hop in reversed(hops):
         address = _parse(hop)
@@ -47,9 +57,14 @@ def client_ip(request: HttpRequest) -> str | None:
             # address we can vouch for rather than guess further left.
             break
         if not _is_trusted(address):
-            return str(address)
-        peer = address
-    return str(peer)
+            return str(address), hop.strip()
+        peer, sent = address, hop.strip()
+    return str(peer), sent
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """Return the client address of ``request`` under the TRUSTED_PROXIES rule."""
+    return client_address(request)[0]
 
 
 def axes_client_ip(request: HttpRequest) -> str:

@@ -318,14 +318,20 @@ TASKS = {
 
 # --- API ------------------------------------------------------------------------------
 
+# The largest API request body: 1000 node events with 4 KB of details each fit with
+# room to spare (about 5 MB). Larger bodies get a JSON 413 naming this number; HTML
+# forms keep Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB). The proxy's body limit must
+# be at least this (README, Production).
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 6 * 1024 * 1024)
+
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "onespace.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication"
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["onespace.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "onespace.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -425,6 +431,9 @@ BILLING_SELLER = {
     "tax_id": env_str("BILLING_SELLER_TAX_ID", "0107536000315"),
     "branch": env_str("BILLING_SELLER_BRANCH", "00000"),
 }
+# Lines per bill sent through POST /api/v1/invoices/: the PDF of one bill is rendered
+# in one task, and rendering time grows with the lines (10,000 took 52 seconds).
+BILLING_INVOICE_MAX_LINES = env_int("BILLING_INVOICE_MAX_LINES", 100)
 
 # --- auditlog -------------------------------------------------------------------------
 
@@ -432,7 +441,7 @@ BILLING_SELLER = {
 # `manage.py purge_expired`. Computer-related Crime Act s.26: at least 90 days
 # (system check auditlog.E001).
 AUDITLOG_RETENTION_DAYS = env_int("AUDITLOG_RETENTION_DAYS", 365)
-# Requests to these path prefixes are not logged.
+# Requests to these paths (and below them) are not logged; whole path segments match.
 AUDITLOG_SKIP_PATHS = env_list("AUDITLOG_SKIP_PATHS", "/static/,/healthz,/favicon.ico")
 # Access-log records are buffered in memory and written in bulk this often; a hard
 # crash loses at most this much. 0 disables the background flush.

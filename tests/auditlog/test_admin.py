@@ -322,3 +322,49 @@ def test_node_event_change_view_logs_the_customer_as_subject(
     assert (
         SecurityEvent.objects.get(action="personal_data_viewed").subject_id == alice.pk
     )
+
+
+def test_refused_records_are_shown_whole_and_read_only(staff_client, auditor, alice):
+    buffer.record(
+        "access",
+        {
+            "occurred_at": timezone.now(),
+            "user_id": alice.pk,
+            "remote_addr": "192.0.2.1",
+            "forwarded_for": "",
+            "user_agent": "test",
+            "method": "GET",
+            "path": "/refused",
+            # No column holds a negative status: the database refuses the record.
+            "status": -1,
+            "duration_ms": 1,
+        },
+    )
+    buffer.flush()
+    letter = apps_dead_letter().objects.get()
+    client = staff_client(auditor)
+    listing = client.get("/admin/auditlog/deadletter/")
+    assert listing.status_code == 200
+    assert "alice@example.com" in listing.content.decode()
+    page = client.get(f"/admin/auditlog/deadletter/{letter.pk}/change/")
+    assert page.status_code == 200
+    assert "/refused" in page.content.decode()
+    assert client.get("/admin/auditlog/deadletter/add/").status_code == 403
+    assert (
+        client.post(
+            f"/admin/auditlog/deadletter/{letter.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert apps_dead_letter().objects.filter(pk=letter.pk).exists()
+    # Opening it is a staff view of Alice's personal data, which she can see.
+    buffer.flush()
+    assert SecurityEvent.objects.filter(
+        action=SecurityEvent.Action.PERSONAL_DATA_VIEWED, subject=alice
+    ).exists()
+
+
+def apps_dead_letter():
+    from django.apps import apps
+
+    return apps.get_model("auditlog", "DeadLetter")

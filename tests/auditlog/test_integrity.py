@@ -98,7 +98,9 @@ def test_verify_reports_an_inserted_record():
     # A forger copies a row and gives it a well-formed link to the first row, then
     # squeezes it in by renumbering the later rows.
     forged_hash = chain.row_hash(
-        rows[0].hash, [getattr(rows[1], f) for f in AccessLog.chain_fields]
+        rows[0].hash,
+        [getattr(rows[1], f) for f in AccessLog.chain_fields],
+        added_last=True,
     )
     _raw("UPDATE auditlog_accesslog SET id = id + 100 WHERE id > %s", [rows[0].pk])
     _raw(

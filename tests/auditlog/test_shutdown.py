@@ -136,3 +136,67 @@ def test_runserver_flushes_every_record_on_sigterm(migrated_db):
     finally:
         _stop(process)
     assert _rows(migrated_db) == before + REQUESTS
+
+
+def _postgres_env(database: dict) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
+    user, host = database["USER"], database["HOST"] or "127.0.0.1"
+    password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
+    env.update(
+        DATABASE_URL=(
+            f"postgres://{user}{password}@{host}:{database['PORT'] or 5432}"
+            f"/{database['NAME']}"
+        ),
+        DJANGO_SETTINGS_MODULE="onespace.settings",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        AUDITLOG_FLUSH_INTERVAL_MS="60000",
+        DJANGO_DEBUG="1",
+        # The test client's address is a proxy, so X-Forwarded-For names the client.
+        TRUSTED_PROXIES="127.0.0.1/32",
+    )
+    return env
+
+
+def _get(port: int, path: str, headers: dict[str, str]) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers={"User-Agent": "shutdown-test", **headers})
+    connection.getresponse().read()
+    connection.close()
+
+
+def test_hostile_requests_lose_nothing_at_sigterm_on_postgres(transactional_db):
+    """Issue 11: a NUL path and a zoned address used to block the worker's whole flush."""
+    from django.db import connection
+
+    from auditlog.models import AccessLog
+
+    if connection.vendor != "postgresql":
+        from tests.conftest import skip_or_fail
+
+        skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    env = _postgres_env(connection.settings_dict)
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "onespace.wsgi:application",
+            "--workers", "1", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "20",
+        ],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _wait_until_up(port, process)
+        _get(port, "/%00", {})
+        _get(port, "/privacy/", {"X-Forwarded-For": "fe80::1%eth0"})
+        _hit(port, 50)
+        assert not AccessLog.objects.filter(user_agent="shutdown-test").exists()
+    finally:
+        _stop(process)
+    rows = AccessLog.objects.filter(user_agent="shutdown-test")
+    assert rows.count() == 52
+    assert rows.filter(path="/\\x00").exists()
+    assert rows.filter(ip="fe80::1", raw_ip="fe80::1%eth0").exists()
+    verify = subprocess.run(
+        [sys.executable, "manage.py", "verify_auditlog", "access"],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -54,7 +54,7 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
     from accounts.models import PasswordHistory
     from auditlog import chain
     from auditlog import services as auditlog_services
-    from auditlog.models import AccessLog, Disclosure, SecurityEvent
+    from auditlog.models import AccessLog, DeadLetter, Disclosure, SecurityEvent
     from billing import services as billing_services
     from billing.models import VatRate
     from policy import services as policy_services
@@ -140,6 +140,13 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
                 "object_label": "",
             }
         ],
+    )
+    DeadLetter.objects.create(
+        kind=DeadLetter.Kind.ACCESS,
+        occurred_at=now,
+        user=user,
+        content=f'{{"ip": "{ip}", "path": "/{node}", "user_id": {user.pk}}}',
+        error="DataError: a value the access log could not store",
     )
     auditlog_services.ingest_node_events(
         [
