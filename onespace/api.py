@@ -1,11 +1,13 @@
 """Project-wide API conventions: one exception handler, so every error is JSON a person can act on."""
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -27,6 +29,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        # DRF's own message is English only; Retry-After carries the same number.
+        wait = max(1, math.ceil(exc.wait))
+        exc = exceptions.Throttled(
+            detail=ngettext(
+                "Too many requests. Try again in %(seconds)d second.",
+                "Too many requests. Try again in %(seconds)d seconds.",
+                wait,
+            )
+            % {"seconds": wait}
+        )
+        exc.wait = wait
 
     response = drf_exception_handler(exc, context)
     if response is None:
