@@ -66,7 +66,7 @@ class SessionLifetimeMiddleware:
             return self.end_session(request)
         if now - last_seen >= LAST_SEEN_RESOLUTION:
             session[LAST_SEEN_AT] = now
-        if idle and session.modified:
+        if idle and session.get("_session_expiry") != int(idle.total_seconds()):
             session.set_expiry(int(idle.total_seconds()))
         return self.get_response(request)
 

@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
-
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts import tasks

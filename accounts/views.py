@@ -203,8 +203,11 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         if verified is None and not enrolling:
             # A recovery code works once: django-otp deletes it when it matches.
             verified = next(
-                (d for d in StaticDevice.objects.devices_for_user(user, confirmed=True)
-                 if d.verify_token(token)),
+                (
+                    d
+                    for d in StaticDevice.objects.devices_for_user(user, confirmed=True)
+                    if d.verify_token(token)
+                ),
                 None,
             )
         if verified is not None:

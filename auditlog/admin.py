@@ -28,7 +28,9 @@ from policy.registry import registry
 COUNT_CAP = 10_000
 
 
-def record_staff_reads(request: HttpRequest, subjects: Iterable[int], label: str) -> None:
+def record_staff_reads(
+    request: HttpRequest, subjects: Iterable[int], label: str
+) -> None:
     """One staff-read event per customer in ``subjects`` (policy clause 2)."""
     for count, subject_id in enumerate(sorted(subjects), start=1):
         if subject_id == request.user.pk:

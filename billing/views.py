@@ -106,7 +106,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @staff_second_factor_required
-def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def document_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """The stored PDF, to its owner or to finance (second factor, logged); else 404."""
     document = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
     if not document.pdf:

@@ -29,9 +29,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
-    elif isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+    elif isinstance(exc, exceptions.Throttled) and getattr(exc, "wait", None):
         # DRF's own message is English only; Retry-After carries the same number.
-        wait = max(1, math.ceil(exc.wait))
+        wait = max(1, math.ceil(exc.wait))  # type: ignore[attr-defined]
         exc = exceptions.Throttled(
             detail=ngettext(
                 "Too many requests. Try again in %(seconds)d second.",
@@ -40,7 +40,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             )
             % {"seconds": wait}
         )
-        exc.wait = wait
+        exc.wait = wait  # type: ignore[attr-defined]
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 from rest_framework.request import Request
@@ -30,7 +31,7 @@ from onespace.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def address_key(group: str, request: HttpRequest) -> str:
@@ -72,7 +73,9 @@ def rate_limit(
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(
+            request: HttpRequest, *args: Any, **kwargs: Any
+        ) -> HttpResponseBase:
             if request.method == "POST" and (only_if is None or only_if(request)):
                 try:
                     wait = _retry_after(group, request)

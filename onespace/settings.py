@@ -9,6 +9,7 @@ import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -217,6 +218,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # created by a migration), Redis when REDIS_URL is set (Django's own Redis backend).
 # A per-process memory cache would let each worker count alone.
 REDIS_URL = env_str("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -307,9 +309,7 @@ STAFF_SESSION_MAX_AGE = timedelta(hours=env_int("STAFF_SESSION_MAX_AGE_HOURS", 1
 CUSTOMER_SESSION_IDLE_TIMEOUT = timedelta(
     minutes=env_int("CUSTOMER_SESSION_IDLE_MINUTES", 0)
 )
-CUSTOMER_SESSION_MAX_AGE = timedelta(
-    hours=env_int("CUSTOMER_SESSION_MAX_AGE_HOURS", 0)
-)
+CUSTOMER_SESSION_MAX_AGE = timedelta(hours=env_int("CUSTOMER_SESSION_MAX_AGE_HOURS", 0))
 
 # Rate limits per client address (onespace.client_ip) and per account, counted in the
 # shared cache above. HTML forms get a 429 page, the APIs a 429 JSON answer; both say
@@ -408,7 +408,8 @@ REST_FRAMEWORK = {
         "onespace.ratelimits.CallerThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        scope: RATE_LIMITS[scope] for scope in ("node_events", "access_check", "invoices")
+        scope: RATE_LIMITS[scope]
+        for scope in ("node_events", "access_check", "invoices")
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

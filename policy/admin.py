@@ -59,7 +59,9 @@ def acceptance_rows(
         if request is not None:
             for subject_id in sorted(subjects):
                 staff_read(
-                    request, subject_id=subject_id, object_label="policy.acceptance:export"
+                    request,
+                    subject_id=subject_id,
+                    object_label="policy.acceptance:export",
                 )
 
 
@@ -360,7 +362,9 @@ class NoticeVersionAdmin(admin.ModelAdmin):
 def _record_search(request: HttpRequest, email: str, label: str) -> None:
     """A staff search by a customer's email address is a read of their data (clause 2)."""
     subject = (
-        get_user_model().objects.filter(email__iexact=email).values_list("pk", flat=True)
+        get_user_model()
+        .objects.filter(email__iexact=email)
+        .values_list("pk", flat=True)
     ).first()
     staff_read(request, subject_id=subject, object_label=label)
 
@@ -456,6 +460,7 @@ class DataExportAdmin(ReadOnlyAdmin):
         if "@" in search_term:
             _record_search(request, search_term.strip(), "policy.dataexport:search")
         return super().get_search_results(request, queryset, search_term)
+
     fields = (
         "customer",
         "requested_at",

@@ -155,7 +155,7 @@ def _may_see_as_staff(request: HttpRequest, attachment: Attachment) -> bool:
 @require_GET
 @never_cache
 @staff_second_factor_required
-def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(
         Attachment.objects.select_related("ticket", "message"), pk=pk
     )
