@@ -100,6 +100,11 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
 
 
 class _FailOpenThrottle(ScopedRateThrottle):
+    def get_rate(self) -> str | None:
+        # settings.RATE_LIMITS, read per request (DRF's THROTTLE_RATES is frozen at
+        # import), so the HTML and API limits live in one setting.
+        return settings.RATE_LIMITS.get(self.scope)
+
     def allow_request(self, request: Request, view: Any) -> bool:
         try:
             return super().allow_request(request, view)

@@ -27,9 +27,7 @@ def _stays_on_site(response) -> None:
     location = response["Location"]
     parts = urlsplit(location)
     assert not parts.scheme and not parts.netloc, location
-    assert location.startswith("/") and not location.startswith(("//", "/\\")), (
-        location
-    )
+    assert location.startswith("/") and not location.startswith(("//", "/\\")), location
     assert "evil.example" not in location.split("?")[0], location
 
 
