@@ -103,7 +103,7 @@ class _FailOpenThrottle(ScopedRateThrottle):
     def get_rate(self) -> str | None:
         # settings.RATE_LIMITS, read per request (DRF's THROTTLE_RATES is frozen at
         # import), so the HTML and API limits live in one setting.
-        return settings.RATE_LIMITS.get(self.scope)
+        return settings.RATE_LIMITS.get(self.scope or "")
 
     def allow_request(self, request: Request, view: Any) -> bool:
         try:

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -51,7 +53,7 @@ urlpatterns = [
         # only this page allows them (templates/drf_spectacular/redoc.html).
         csp_override(
             {
-                **settings.SECURE_CSP,
+                **cast(dict[str, Any], settings.SECURE_CSP),
                 "style-src": [CSP.SELF, CSP.NONCE, *REDOC_STYLE_HASHES],
             }
         )(SpectacularRedocView.as_view(url_name="api-schema")),
