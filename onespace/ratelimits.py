@@ -1,8 +1,8 @@
 """Rate limits: per client address and per account, counted in the shared cache.
 
 Forms that send email, queue work or store files (sign-up, password reset, resending
-the verification link, data export, tickets, attachments) use ``rate_limit``, built on
-django-ratelimit; the APIs use the DRF throttles below. Both count twice, once by the
+the verification link, data export, tickets, attachments) use ``rate_limit``; the APIs
+use the DRF throttles below; both count with django-ratelimit. Both count twice, once by the
 client address (``onespace.client_ip``: a forged X-Forwarded-For changes nothing) and
 once by the account (the signed-in user, the email address a form is about, or the
 service token), so neither many accounts from one address nor one account from many
@@ -25,7 +25,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 from rest_framework.request import Request
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 
 from onespace.client_ip import client_ip
 
@@ -99,39 +99,57 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     return response
 
 
-class _FailOpenThrottle(ScopedRateThrottle):
-    def get_rate(self) -> str | None:
-        # settings.RATE_LIMITS, read per request (DRF's THROTTLE_RATES is frozen at
-        # import), so the HTML and API limits live in one setting.
-        return settings.RATE_LIMITS.get(self.scope or "")
+class _Throttle(BaseThrottle):
+    """A DRF throttle for views that name a ``throttle_scope`` (a key of RATE_LIMITS).
+
+    It counts in django-ratelimit's fixed windows, like the forms: one small counter per
+    caller and window. (DRF's own throttles keep a list of every request time in the
+    window, which for thousands of calls a minute is a large value rewritten per call.)
+    """
+
+    def ident(self, request: Request) -> str:
+        raise NotImplementedError
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        try:
-            return super().allow_request(request, view)
-        except Exception:
-            logger.exception("API throttle %s not checked: cache error", self.scope)
+        scope = getattr(view, "throttle_scope", None)
+        rate = settings.RATE_LIMITS.get(scope or "")
+        ident = self.ident(request)
+        if rate is None or not ident:
             return True
+        try:
+            usage = get_usage(
+                request,
+                group=f"api:{scope}",
+                key=lambda group, request: ident,
+                rate=rate,
+                increment=True,
+            )
+        except Exception:
+            logger.exception("API rate limit %s not checked: cache error", scope)
+            return True
+        if usage is not None and usage["should_limit"]:
+            self.retry_after = max(int(usage["time_left"]), 1)
+            return False
+        return True
+
+    def wait(self) -> float | None:
+        return getattr(self, "retry_after", None)
 
 
-class ClientAddressThrottle(_FailOpenThrottle):
-    """API calls per client address, for views that name a ``throttle_scope``."""
+class ClientAddressThrottle(_Throttle):
+    """API calls per client address (onespace.client_ip)."""
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return self.cache_format % {
-            "scope": self.scope,
-            "ident": "ip:" + (client_ip(request) or "unknown"),
-        }
+    def ident(self, request: Request) -> str:
+        return "ip:" + (client_ip(request) or "unknown")
 
 
-class CallerThrottle(_FailOpenThrottle):
+class CallerThrottle(_Throttle):
     """API calls per caller: the service token, or the signed-in user."""
 
-    def get_cache_key(self, request: Request, view: Any) -> str | None:
+    def ident(self, request: Request) -> str:
         token = getattr(request.auth, "pk", None)
         if token is not None:
-            ident = f"token:{token}"
-        elif request.user and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
-        else:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            return f"token:{token}"
+        if request.user and request.user.is_authenticated:
+            return f"user:{request.user.pk}"
+        return ""

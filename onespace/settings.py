@@ -321,8 +321,8 @@ RATE_LIMITS = {
     "data_export": env_rate("RATE_LIMIT_DATA_EXPORT", "5/h"),
     "ticket_create": env_rate("RATE_LIMIT_TICKET_CREATE", "20/h"),
     "attachment_upload": env_rate("RATE_LIMIT_ATTACHMENT_UPLOAD", "30/h"),
-    "node_events": env_rate("RATE_LIMIT_NODE_EVENTS", "600/m"),
-    "access_check": env_rate("RATE_LIMIT_ACCESS_CHECK", "1200/m"),
+    "node_events": env_rate("RATE_LIMIT_NODE_EVENTS", "6000/m"),
+    "access_check": env_rate("RATE_LIMIT_ACCESS_CHECK", "6000/m"),
     "invoices": env_rate("RATE_LIMIT_INVOICES", "120/m"),
 }
 
