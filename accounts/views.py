@@ -198,18 +198,9 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         )
     form = forms.SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["token"]
-        verified: Device | None = device if device.verify_token(token) else None
-        if verified is None and not enrolling:
-            # A recovery code works once: django-otp deletes it when it matches.
-            verified = next(
-                (
-                    d
-                    for d in StaticDevice.objects.devices_for_user(user, confirmed=True)
-                    if d.verify_token(token)
-                ),
-                None,
-            )
+        verified = _verified_device(
+            user, device, form.cleaned_data["token"], enrolling=enrolling
+        )
         if verified is not None:
             if enrolling:
                 device.confirmed = True
@@ -232,6 +223,21 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         context["qr_data_uri"] = segno.make(device.config_url).svg_data_uri(scale=4)
         context["secret"] = _base32(device.bin_key)
     return render(request, "accounts/second_factor.html", context)
+
+
+def _verified_device(
+    user: User, totp: TOTPDevice, token: str, *, enrolling: bool
+) -> Device | None:
+    """The device ``token`` belongs to: the authenticator, else a recovery code."""
+    if totp.verify_token(token):
+        return totp
+    if enrolling:
+        return None
+    # A recovery code works once: django-otp deletes it when it matches.
+    for recovery in StaticDevice.objects.devices_for_user(user, confirmed=True):
+        if recovery.verify_token(token):
+            return recovery
+    return None
 
 
 def _base32(key: bytes) -> str:

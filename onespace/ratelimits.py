@@ -2,12 +2,13 @@
 
 Forms that send email, queue work or store files (sign-up, password reset, resending
 the verification link, data export, tickets, attachments) use ``rate_limit``; the APIs
-use the DRF throttles below; both count with django-ratelimit. Both count twice, once by the
+use the DRF throttles below. Both count with django-ratelimit, twice: once by the
 client address (``onespace.client_ip``: a forged X-Forwarded-For changes nothing) and
 once by the account (the signed-in user, the email address a form is about, or the
 service token), so neither many accounts from one address nor one account from many
 addresses gets past. Limits are ``settings.RATE_LIMITS``; the counters live in the
-default cache, which every worker shares (the database, or Redis with REDIS_URL).
+default cache, which every worker shares (the database, or Redis with REDIS_URL), under
+hashed keys, so no address or email is stored there in the clear.
 
 A refused request gets a 429 with ``Retry-After``. When the cache cannot be reached the
 request goes through (and the error is logged): a limit protects the portal, it should
