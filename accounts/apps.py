@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +14,9 @@ class AccountsConfig(AppConfig):
         from accounts import checks, receivers, schema  # noqa: F401  (schema registers itself)
 
         post_migrate.connect(receivers.grant_unlock_permissions, sender=self)
+        user_logged_in.connect(
+            receivers.start_session_clock, dispatch_uid="accounts.session_clock"
+        )
 
 
 class AdminConfig(admin_apps.AdminConfig):

@@ -205,21 +205,21 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 
 
 class SecondFactorForm(forms.Form):
-    """The 6-digit code from the staff member's authenticator app."""
+    """The 6-digit code from the authenticator app, or one of the staff member's recovery codes."""
 
     token = forms.RegexField(
-        label=_("Code from your authenticator app"),
-        regex=r"^\s*\d{6}\s*$",
-        max_length=12,
-        error_messages={"invalid": _("Enter the 6-digit code.")},
+        label=_("Code from your authenticator app, or a recovery code"),
+        # A recovery code is 8 base32 characters (django-otp's static tokens), often
+        # typed with a space or dash in the middle.
+        regex=r"^\s*(\d{6}|[A-Za-z2-7]{4}[\s-]?[A-Za-z2-7]{4})\s*$",
+        max_length=20,
+        error_messages={
+            "invalid": _("Enter the 6-digit code or an 8-character recovery code.")
+        },
         widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "autofocus": True,
-            }
+            attrs={"autocomplete": "one-time-code", "autofocus": True}
         ),
     )
 
     def clean_token(self) -> str:
-        return self.cleaned_data["token"].strip()
+        return "".join(self.cleaned_data["token"].split()).replace("-", "").lower()

@@ -1,10 +1,13 @@
 """Signal handlers of the accounts app."""
 
+import time
 from typing import Any
 
 from django.contrib.auth.models import Group, Permission
+from django.http import HttpRequest
 
 from accounts import roles
+from accounts.middleware import LAST_SEEN_AT, STARTED_AT
 
 # Who may see and lift django-axes lockouts in admin (deleting the attempt unlocks).
 UNLOCK_PERMISSIONS = {
@@ -25,3 +28,13 @@ def grant_unlock_permissions(**kwargs: Any) -> None:
             content_type__app_label="axes", codename__in=codenames
         )
         group.permissions.add(*permissions)
+
+
+def start_session_clock(
+    sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any
+) -> None:
+    """On sign-in: the session's absolute and idle lifetimes count from now."""
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session[STARTED_AT] = now
+        request.session[LAST_SEEN_AT] = now

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts import tasks
 from accounts.forms import ProfileForm, SignupForm
@@ -121,3 +122,17 @@ def send_password_reminders(*, now: datetime | None = None) -> int:
 def revoke_service_tokens(tokens: QuerySet[ServiceToken]) -> int:
     """Revoke those of ``tokens`` still active; returns how many were revoked."""
     return tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def issue_recovery_codes(user: User) -> list[str]:
+    """Replace ``user``'s recovery codes with new ones; each works once instead of a TOTP code."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="Recovery codes")
+    codes = [
+        StaticToken.random_token() for _ in range(settings.STAFF_RECOVERY_CODE_COUNT)
+    ]
+    StaticToken.objects.bulk_create(
+        StaticToken(device=device, token=code) for code in codes
+    )
+    return codes

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from onespace.redirects import safe_next_url
+
 
 class AdminSite(admin.AdminSite):
     """Django admin for staff who passed the second factor; customers never reach it.
@@ -34,8 +36,12 @@ class AdminSite(admin.AdminSite):
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         """Admin has no login of its own: the portal's sign-in, then the second factor."""
-        next_url = request.GET.get("next") or reverse(
-            "admin:index", current_app=self.name
+        # The raw ``next`` would become LoginView's next_page, which Django follows
+        # without checking: only a path on this site goes through.
+        next_url = safe_next_url(
+            request,
+            request.GET.get("next"),
+            reverse("admin:index", current_app=self.name),
         )
         if not request.user.is_authenticated:
             # The portal's own sign-in form (same axes lockout, same templates),

@@ -12,13 +12,18 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import forms, services
 from accounts.models import User
+from onespace.ratelimits import rate_limit
+from onespace.redirects import safe_next_url
 
 
 def _user(request: HttpRequest) -> User:
@@ -33,6 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home.html")
 
 
+@rate_limit("signup")
 def signup(request: HttpRequest) -> HttpResponse:
     """Create an account; it stays unusable until its email address is verified."""
     if request.user.is_authenticated:
@@ -80,6 +86,7 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
+@rate_limit("resend_verification")
 def verification_pending(request: HttpRequest) -> HttpResponse:
     """The page an unverified account sees instead of the services; resends the link."""
     user = _user(request)
@@ -149,6 +156,7 @@ class PasswordExpiredView(PasswordChangeView):
     success_url = reverse_lazy("accounts:home")
 
 
+@method_decorator(rate_limit("password_reset"), name="dispatch")
 class PasswordResetView(auth_views.PasswordResetView):
     """Ask for a reset link by email (sent in the account holder's language)."""
 
@@ -168,17 +176,14 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("admin:index")
+    target = request.POST.get("next") or request.GET.get("next")
+    return safe_next_url(request, target, reverse("admin:index"))
 
 
 @login_required
+@never_cache
 def second_factor(request: HttpRequest) -> HttpResponse:
-    """Staff confirm a TOTP code before admin; the first time, they enrol an authenticator."""
+    """Staff confirm a TOTP or recovery code; the first time, they enrol an authenticator."""
     user = _user(request)
     if not user.is_staff:
         raise PermissionDenied
@@ -193,11 +198,24 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         )
     form = forms.SecondFactorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
+        verified = _verified_device(
+            user, device, form.cleaned_data["token"], enrolling=enrolling
+        )
+        if verified is not None:
             if enrolling:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
-            otp_login(request, device)
+            otp_login(request, verified)
+            # django_otp.login keeps the session key; a key that existed before the
+            # second factor must not carry the verified session (session fixation).
+            request.session.cycle_key()
+            if enrolling:
+                codes = services.issue_recovery_codes(user)
+                return render(
+                    request,
+                    "accounts/recovery_codes.html",
+                    {"codes": codes, "next": next_url},
+                )
             return redirect(next_url)
         form.add_error("token", _("This code is not correct or has expired."))
     context: dict[str, Any] = {"form": form, "enrolling": enrolling, "next": next_url}
@@ -205,6 +223,21 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         context["qr_data_uri"] = segno.make(device.config_url).svg_data_uri(scale=4)
         context["secret"] = _base32(device.bin_key)
     return render(request, "accounts/second_factor.html", context)
+
+
+def _verified_device(
+    user: User, totp: TOTPDevice, token: str, *, enrolling: bool
+) -> Device | None:
+    """The device ``token`` belongs to: the authenticator, else a recovery code."""
+    if totp.verify_token(token):
+        return totp
+    if enrolling:
+        return None
+    # A recovery code works once: django-otp deletes it when it matches.
+    for recovery in StaticDevice.objects.devices_for_user(user, confirmed=True):
+        if recovery.verify_token(token):
+            return recovery
+    return None
 
 
 def _base32(key: bytes) -> str:

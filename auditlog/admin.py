@@ -2,7 +2,7 @@
 
 import csv
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django import forms
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from auditlog import buffer
 from auditlog.models import (
     AccessGrant,
     AccessLog,
@@ -25,12 +26,42 @@ from auditlog.models import (
     NodeEvent,
     SecurityEvent,
 )
+from auditlog.receivers import record_security_event
+from onespace.csv_export import spreadsheet_safe
 from onespace.storable import unstorable_reason
 from policy.registry import registry
 
 # No page ever counts a whole log table: counting stops here, so a filter matching
 # millions of rows costs the same as one matching ten thousand.
 COUNT_CAP = 10_000
+
+
+def record_staff_reads(
+    request: HttpRequest, subjects: Iterable[int], label: str
+) -> None:
+    """One staff-read event per customer in ``subjects`` (policy clause 2)."""
+    for count, subject_id in enumerate(sorted(subjects), start=1):
+        if subject_id == request.user.pk:
+            continue
+        record_security_event(
+            SecurityEvent.Action.PERSONAL_DATA_VIEWED,
+            request,
+            user_id=request.user.pk,
+            subject_id=subject_id,
+            object_label=label,
+        )
+        # A big export names many customers: write them out as we go rather than
+        # let them crowd the in-memory buffer.
+        if count % 1000 == 0:
+            buffer.flush()
+
+
+def record_staff_search(
+    request: HttpRequest, model: type[models.Model], users: models.QuerySet
+) -> None:
+    """A staff search of a log by a customer's email address is a read of their data."""
+    label = f"{model._meta.label_lower}:search"
+    record_staff_reads(request, users.values_list("pk", flat=True), label)
 
 
 class CappedCountPaginator(Paginator):
@@ -80,6 +111,7 @@ class UserEmailFilter(InputFilter):
             # No address holds a NUL (PostgreSQL would refuse the query itself).
             return queryset.none()
         users = get_user_model().objects.filter(email__iexact=value).values("pk")
+        record_staff_search(request, queryset.model, users)
         return queryset.filter(user__in=users)
 
 
@@ -132,6 +164,8 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
     search_fields = ("pk",)  # shows the search box; get_search_results does the work
     search_help_text = _("An IP address, an email address or a node id (exact).")
     csv_fields: tuple[str, ...] = ()
+    # Whose personal data each exported row is: each of them sees the export.
+    csv_subject_fields: tuple[str, ...] = ("user_id",)
     ip_field = "ip"
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -161,6 +195,7 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
         if "@" in term:
             users = get_user_model().objects.filter(email__iexact=term).values("pk")
             user_field = "customer" if "customer" in fields else "user"
+            record_staff_search(request, self.model, users)
             return queryset.filter(**{f"{user_field}__in": users}), False
         if "node_id" in fields:
             return queryset.filter(node_id=term), False
@@ -178,12 +213,21 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
         ]
 
     def export_csv(self, request: HttpRequest) -> StreamingHttpResponse:
-        """Stream the filtered, searched selection as CSV, row by row."""
+        """Stream the filtered, searched selection as CSV, row by row.
+
+        Every customer whose rows were exported gets a staff-read event (policy
+        clause 2), recorded when the stream ends, also when the download is cut off.
+        Cells that a spreadsheet would run as a formula are written as text.
+        """
         if not self.has_view_permission(request):
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)
         queryset = changelist.get_queryset(request)
-        rows = queryset.values_list(*self.csv_fields).iterator(chunk_size=2000)
+        width = len(self.csv_fields)
+        rows = queryset.values_list(
+            *self.csv_fields, *self.csv_subject_fields
+        ).iterator(chunk_size=2000)
+        label = f"{self.model._meta.label_lower}:export"
 
         class Echo:
             def write(self, value: str) -> str:
@@ -192,11 +236,21 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):
         writer = csv.writer(Echo())
 
         def lines() -> Iterator[str]:
-            yield writer.writerow(self.csv_fields)
-            for row in rows:
-                yield writer.writerow(
-                    [v.isoformat() if hasattr(v, "isoformat") else v for v in row]
-                )
+            subjects: set[int] = set()
+            try:
+                yield writer.writerow(self.csv_fields)
+                for row in rows:
+                    subjects.update(pk for pk in row[width:] if pk is not None)
+                    yield writer.writerow(
+                        [
+                            v.isoformat()
+                            if hasattr(v, "isoformat")
+                            else spreadsheet_safe(v)
+                            for v in row[:width]
+                        ]
+                    )
+            finally:
+                record_staff_reads(request, subjects, label)
 
         name = f"{self.model._meta.model_name}-{timezone.now():%Y%m%d-%H%M%S}.csv"
         return StreamingHttpResponse(
@@ -276,6 +330,7 @@ class SecurityEventAdmin(ReadOnlyLogAdmin):
         "user_agent",
         "raw_ip",
     )
+    csv_subject_fields = ("user_id", "subject_id")
 
 
 @admin.register(NodeEvent)
@@ -313,6 +368,7 @@ class NodeEventAdmin(ReadOnlyLogAdmin):
         "grant_id",
         "is_violation",
     )
+    csv_subject_fields = ("customer_id",)
 
 
 @admin.register(DeadLetter)
@@ -340,6 +396,7 @@ class DeadLetterAdmin(ReadOnlyLogAdmin):
         if not term or unstorable_reason(term):
             return (queryset.none() if term else queryset), False
         users = get_user_model().objects.filter(email__iexact=term).values("pk")
+        record_staff_search(request, queryset.model, users)
         return queryset.filter(user__in=users), False
 
 
@@ -365,6 +422,7 @@ class AccessGrantAdmin(ReadOnlyLogAdmin):
         "expires_at",
         "revoked_at",
     )
+    csv_subject_fields = ("customer_id",)
 
     def get_search_results(
         self, request: HttpRequest, queryset: models.QuerySet, search_term: str
@@ -374,6 +432,7 @@ class AccessGrantAdmin(ReadOnlyLogAdmin):
             return queryset, False
         if "@" in term:
             users = get_user_model().objects.filter(email__iexact=term).values("pk")
+            record_staff_search(request, self.model, users)
             return queryset.filter(customer__in=users), False
         return queryset.filter(
             models.Q(node_id=term) | models.Q(ticket_reference=term)

@@ -30,6 +30,7 @@ class NodeEventIngest(generics.GenericAPIView):
 
     authentication_classes = [ServiceTokenAuthentication]
     permission_classes = [HasScope.of("node-events")]
+    throttle_scope = "node_events"
     serializer_class = NodeEventInputSerializer
 
     @extend_schema(
@@ -92,6 +93,7 @@ class AccessGrantCheck(generics.GenericAPIView):
 
     authentication_classes = [ServiceTokenAuthentication]
     permission_classes = [HasScope.of("access-check")]
+    throttle_scope = "access_check"
     serializer_class = AccessCheckResultSerializer
 
     @extend_schema(

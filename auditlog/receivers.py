@@ -99,6 +99,23 @@ def on_user_post_save(sender: Any, instance: Any, created: bool, **kwargs: Any) 
         )
 
 
+def on_personal_data_viewed(
+    sender: Any,
+    request: HttpRequest,
+    subject_id: int | None,
+    object_label: str,
+    **kwargs: Any,
+) -> None:
+    """A staff read reported by another app (policy.signals.staff_read)."""
+    record_security_event(
+        SecurityEvent.Action.PERSONAL_DATA_VIEWED,
+        request,
+        user_id=request.user.pk,
+        subject_id=subject_id,
+        object_label=object_label,
+    )
+
+
 def _subject_of(model_admin: admin.ModelAdmin, path: str, object_id: str) -> int | None:
     model = model_admin.model
     try:

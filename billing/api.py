@@ -29,6 +29,7 @@ class InvoiceCreate(GenericAPIView):
 
     authentication_classes = [ServiceTokenAuthentication]
     permission_classes = [HasScope.of("billing")]
+    throttle_scope = "invoices"
     serializer_class = InvoiceInputSerializer
 
     @extend_schema(

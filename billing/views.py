@@ -6,9 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.decorators import staff_second_factor_required
 from billing import services
 from billing.forms import BillingProfileForm
 from billing.models import BillingProfile, Document
+from policy.signals import staff_read
 
 
 def _customer_only(request: HttpRequest) -> None:
@@ -80,14 +82,21 @@ def profile_default(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@staff_second_factor_required
 def document_list(request: HttpRequest) -> HttpResponse:
     documents = Document.objects.visible_to(request.user).select_related("original")
     return render(request, "billing/document_list.html", {"documents": documents})
 
 
 @login_required
+@staff_second_factor_required
 def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     document = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
+    staff_read(
+        request,
+        subject_id=document.customer_id,
+        object_label=f"billing.document:{document.pk}",
+    )
     return render(
         request,
         "billing/document_detail.html",
@@ -96,11 +105,17 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@staff_second_factor_required
 def document_pdf(request: HttpRequest, pk: int) -> FileResponse:
-    """The stored PDF, to its owner or to finance; 404 for everyone else."""
+    """The stored PDF, to its owner or to finance (second factor, logged); else 404."""
     document = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
     if not document.pdf:
         raise Http404(_("The PDF is still being prepared."))
+    staff_read(
+        request,
+        subject_id=document.customer_id,
+        object_label=f"billing.document:{document.pk}:pdf",
+    )
     return FileResponse(
         storages["private"].open(document.pdf, "rb"),
         as_attachment=True,

@@ -3,6 +3,7 @@
 Every error is JSON a person can act on, and bad input is a 4xx, never a 500 (DESIGN.md).
 """
 
+import math
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -36,6 +38,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, exceptions.Throttled) and getattr(exc, "wait", None):
+        # DRF's own message is English only; Retry-After carries the same number.
+        wait = max(1, math.ceil(exc.wait))  # type: ignore[attr-defined]
+        exc = exceptions.Throttled(
+            detail=ngettext(
+                "Too many requests. Try again in %(seconds)d second.",
+                "Too many requests. Try again in %(seconds)d seconds.",
+                wait,
+            )
+            % {"seconds": wait}
+        )
+        exc.wait = wait  # type: ignore[attr-defined]
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -9,6 +9,7 @@ import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -65,6 +66,17 @@ def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Networ
                 f"{name} holds {item!r}, which is neither an IP address nor a CIDR"
             ) from None
     return networks
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as ``5/h``: a count per second, minute, hour or day."""
+    value = os.environ.get(name) or default
+    count, _sep, period = value.partition("/")
+    if not count.isdigit() or period not in {"s", "m", "h", "d"}:
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 5/m or 100/h (s, m, h, d), got {value!r}"
+        )
+    return value
 
 
 def database_from_url(url: str) -> dict:
@@ -132,6 +144,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Recovery codes: one-use codes shown once when a staff member enrols.
+    "django_otp.plugins.otp_static",
     "django_tasks_db",
     "accounts",
     "policy",
@@ -150,9 +164,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "auditlog.middleware.AccessLogMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    # Unverified email or a password over 90 days old: nothing works until fixed.
+    # Unverified email, a password over 90 days old, or staff without a verified
+    # second factor: nothing works until fixed.
     "accounts.middleware.AccountGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions end after 30 idle minutes and 12 hours in all (after messages,
+    # so the sign-in page can say why).
+    "accounts.middleware.SessionLifetimeMiddleware",
     # Policy clause 3: a customer who has not accepted the notice in force is gated.
     "policy.middleware.NoticeGateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -192,6 +210,33 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------------
+
+# The cache holds the rate-limit counters, so every worker must see the same one: the
+# database by default (onespace.cache: Django's, with an atomic increment; the table is
+# created by a migration), Redis when REDIS_URL is set (Django's own Redis backend).
+# A per-process memory cache would let each worker count alone.
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES: dict[str, dict[str, Any]]
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "onespace",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "onespace.cache.DatabaseCache",
+            "LOCATION": "onespace_cache",
+            # Counters are keyed per address and account: room for many of them, and
+            # culling (which would reset live counters) only in a flood.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # --- Accounts and authentication ------------------------------------------------------
 
@@ -250,6 +295,36 @@ AXES_VERBOSE = False
 
 # Staff reach admin only with a verified TOTP device.
 OTP_TOTP_ISSUER = "OneSpace"
+# Recovery codes handed to a staff member at enrolment, each usable once.
+STAFF_RECOVERY_CODE_COUNT = 10
+
+# Staff sessions show every customer's data: they end after 30 idle minutes and after
+# 12 hours whatever the activity (PDPA s.37(1): appropriate security measures).
+# Customers keep Django's two-week session unless these customer settings are set.
+STAFF_SESSION_IDLE_TIMEOUT = timedelta(
+    minutes=env_int("STAFF_SESSION_IDLE_MINUTES", 30)
+)
+STAFF_SESSION_MAX_AGE = timedelta(hours=env_int("STAFF_SESSION_MAX_AGE_HOURS", 12))
+# 0 = no limit beyond SESSION_COOKIE_AGE (the default for customers).
+CUSTOMER_SESSION_IDLE_TIMEOUT = timedelta(
+    minutes=env_int("CUSTOMER_SESSION_IDLE_MINUTES", 0)
+)
+CUSTOMER_SESSION_MAX_AGE = timedelta(hours=env_int("CUSTOMER_SESSION_MAX_AGE_HOURS", 0))
+
+# Rate limits per client address (onespace.client_ip) and per account, counted in the
+# shared cache above. HTML forms get a 429 page, the APIs a 429 JSON answer; both say
+# when to try again (Retry-After).
+RATE_LIMITS = {
+    "signup": env_rate("RATE_LIMIT_SIGNUP", "10/h"),
+    "password_reset": env_rate("RATE_LIMIT_PASSWORD_RESET", "5/h"),
+    "resend_verification": env_rate("RATE_LIMIT_RESEND_VERIFICATION", "5/h"),
+    "data_export": env_rate("RATE_LIMIT_DATA_EXPORT", "5/h"),
+    "ticket_create": env_rate("RATE_LIMIT_TICKET_CREATE", "20/h"),
+    "attachment_upload": env_rate("RATE_LIMIT_ATTACHMENT_UPLOAD", "30/h"),
+    "node_events": env_rate("RATE_LIMIT_NODE_EVENTS", "6000/m"),
+    "access_check": env_rate("RATE_LIMIT_ACCESS_CHECK", "6000/m"),
+    "invoices": env_rate("RATE_LIMIT_INVOICES", "120/m"),
+}
 
 # --- Internationalisation -------------------------------------------------------------
 
@@ -333,6 +408,15 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["onespace.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "onespace.api.exception_handler",
+    # Each API view names its throttle_scope; both keys count (onespace.ratelimits).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "onespace.ratelimits.ClientAddressThrottle",
+        "onespace.ratelimits.CallerThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        scope: RATE_LIMITS[scope]
+        for scope in ("node_events", "access_check", "invoices")
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

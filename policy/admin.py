@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from onespace.csv_export import spreadsheet_safe
 from onespace.pdf import html_to_pdf
 from policy import current, services
 from policy.forms import BreachForm, PublishForm
@@ -31,6 +33,7 @@ from policy.models import (
     pseudonym_of,
 )
 from policy.registry import registry
+from policy.signals import staff_read
 
 
 class _Echo:
@@ -40,9 +43,31 @@ class _Echo:
         return value
 
 
-def acceptance_rows(versions: QuerySet[NoticeVersion]) -> Iterator[str]:
-    """CSV lines of every acceptance of ``versions``, read from the database in chunks."""
+def acceptance_rows(
+    versions: QuerySet[NoticeVersion], request: HttpRequest | None = None
+) -> Iterator[str]:
+    """CSV lines of every acceptance of ``versions``, read from the database in chunks.
+
+    With ``request`` (a staff download), each customer in the file gets a staff-read
+    event when the stream ends (clause 2). Text cells never start a spreadsheet formula.
+    """
     writer = csv.writer(_Echo())
+    subjects: set[int] = set()
+    try:
+        yield from _acceptance_lines(writer, versions, subjects)
+    finally:
+        if request is not None:
+            for subject_id in sorted(subjects):
+                staff_read(
+                    request,
+                    subject_id=subject_id,
+                    object_label="policy.acceptance:export",
+                )
+
+
+def _acceptance_lines(
+    writer: Any, versions: QuerySet[NoticeVersion], subjects: set[int]
+) -> Iterator[str]:
     yield writer.writerow(
         [
             "version",
@@ -71,16 +96,18 @@ def acceptance_rows(versions: QuerySet[NoticeVersion]) -> Iterator[str]:
     )
     for row in rows.iterator(chunk_size=2000):
         label, fingerprint, at, source, customer, pseudonym, ip, agent = row
+        if customer is not None:
+            subjects.add(customer)
         yield writer.writerow(
             [
-                label,
+                spreadsheet_safe(label),
                 fingerprint,
                 at.isoformat(),
                 source,
                 customer or "",
                 pseudonym,
                 ip or "",
-                agent,
+                spreadsheet_safe(agent),
             ]
         )
 
@@ -289,11 +316,13 @@ class NoticeVersionAdmin(admin.ModelAdmin):
     def export_view(self, request: HttpRequest, pk: int) -> StreamingHttpResponse:
         if not request.user.has_perm("policy.view_acceptance"):
             raise PermissionDenied
-        return self._csv(NoticeVersion.objects.filter(pk=pk))
+        return self._csv(request, NoticeVersion.objects.filter(pk=pk))
 
-    def _csv(self, versions: QuerySet[NoticeVersion]) -> StreamingHttpResponse:
+    def _csv(
+        self, request: HttpRequest, versions: QuerySet[NoticeVersion]
+    ) -> StreamingHttpResponse:
         response = StreamingHttpResponse(
-            acceptance_rows(versions), content_type="text/csv; charset=utf-8"
+            acceptance_rows(versions, request), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = 'attachment; filename="acceptances.csv"'
         return response
@@ -324,10 +353,20 @@ class NoticeVersionAdmin(admin.ModelAdmin):
     def export_acceptances(
         self, request: HttpRequest, queryset: QuerySet[NoticeVersion]
     ) -> StreamingHttpResponse:
-        return self._csv(queryset)
+        return self._csv(request, queryset)
 
     def has_view_acceptance_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("policy.view_acceptance")
+
+
+def _record_search(request: HttpRequest, email: str, label: str) -> None:
+    """A staff search by a customer's email address is a read of their data (clause 2)."""
+    subject = (
+        get_user_model()
+        .objects.filter(email__iexact=email)
+        .values_list("pk", flat=True)
+    ).first()
+    staff_read(request, subject_id=subject, object_label=label)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -362,6 +401,7 @@ class AcceptanceAdmin(ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
+        _record_search(request, term, "policy.acceptance:search")
         return queryset.filter(pseudonym=pseudonym_of(term)), False
 
     fieldsets = (
@@ -413,6 +453,14 @@ class DataExportAdmin(ReadOnlyAdmin):
     list_select_related = ("customer",)
     search_fields = ("=customer__email",)
     ordering = ("-requested_at",)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[DataExport], search_term: str
+    ) -> tuple[QuerySet[DataExport], bool]:
+        if "@" in search_term:
+            _record_search(request, search_term.strip(), "policy.dataexport:search")
+        return super().get_search_results(request, queryset, search_term)
+
     fields = (
         "customer",
         "requested_at",

@@ -14,10 +14,11 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from onespace.ratelimits import rate_limit
+from onespace.redirects import safe_next_url
 from policy import current, services
 from policy.diff import word_diff
 from policy.forms import AcceptForm, CloseAccountForm, ConsentForm
@@ -208,11 +209,7 @@ def consent(request: HttpRequest) -> HttpResponse:
 
 
 def _safe_next(request: HttpRequest, candidate: str) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("accounts:home")
+    return safe_next_url(request, candidate, reverse("accounts:home"))
 
 
 def _optional_url(name: str) -> str:
@@ -269,6 +266,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit("data_export")
 def export(request: HttpRequest) -> HttpResponse:
     """Ask for a copy of one's data (POST); see earlier exports and their links (GET)."""
     customer: Any = request.user

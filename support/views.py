@@ -13,9 +13,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.decorators import staff_second_factor_required
+from onespace.ratelimits import rate_limit
+from policy.signals import staff_read
 from support import services
 from support.forms import ReplyForm, StateForm, TicketForm
 from support.models import Attachment, Message, Ticket
+
+
+def _has_files(request: HttpRequest) -> bool:
+    return bool(request.FILES)
 
 
 @login_required
@@ -26,6 +33,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@rate_limit("ticket_create")
+@rate_limit("attachment_upload", only_if=_has_files)
 def ticket_create(request: HttpRequest) -> HttpResponse:
     form = TicketForm(
         request.POST or None,
@@ -87,6 +96,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limit("attachment_upload", only_if=_has_files)
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(Ticket, pk=pk, customer=request.user)
     form = ReplyForm(request.POST, request.FILES)
@@ -144,6 +154,7 @@ def _may_see_as_staff(request: HttpRequest, attachment: Attachment) -> bool:
 @login_required
 @require_GET
 @never_cache
+@staff_second_factor_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(
         Attachment.objects.select_related("ticket", "message"), pk=pk
@@ -158,6 +169,12 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = storages["private"].open(attachment.stored_name, "rb")
     except FileNotFoundError:
         raise Http404 from None
+    if not is_owner:
+        staff_read(
+            request,
+            subject_id=attachment.ticket.customer_id,
+            object_label=f"support.attachment:{attachment.pk}",
+        )
     content_type = attachment.content_type
     if content_type == Attachment.FileType.TEXT:
         content_type = "text/plain; charset=utf-8"

@@ -1,6 +1,7 @@
 """Shared fixtures: fast hashing, immediate tasks, personas, and a real browser."""
 
 import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -41,6 +42,12 @@ def _fast_and_immediate(settings, tmp_path) -> None:
         "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     }
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    # Rate-limit counters live in the shared cache (a table that transactional tests
+    # do not empty): each test counts from zero under its own key prefix.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex},
+    }
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {

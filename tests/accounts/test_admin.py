@@ -74,7 +74,10 @@ def test_first_staff_sign_in_enrols_authenticator(client, support_agent):
             reverse("accounts:second-factor"),
             {"token": _code(device), "next": "/admin/"},
         )
-    assert response.url == "/admin/"
+    # Enrolment ends on the recovery codes, shown this once, then continues to next.
+    assert response.status_code == 200
+    assert response.templates[0].name == "accounts/recovery_codes.html"
+    assert 'href="/admin/"' in response.content.decode()
     device.refresh_from_db()
     assert device.confirmed
     assert client.get("/admin/").status_code == 200

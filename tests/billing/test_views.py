@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from auditlog import buffer
+from auditlog.models import SecurityEvent
 from billing.models import BillingProfile, Document
 
 VALID = {
@@ -157,25 +159,41 @@ def test_drafts_are_invisible_to_customers(client, alice, alice_profile):
     )
 
 
-def test_finance_downloads_any_document(client, finance, tax_invoice):
+def test_finance_with_a_password_only_is_sent_to_the_second_factor(
+    client, finance, tax_invoice
+):
     client.force_login(finance)
-    assert (
-        client.get(reverse("billing:document-pdf", args=[tax_invoice.pk])).status_code
-        == 200
+    for name in ("billing:document-detail", "billing:document-pdf"):
+        response = client.get(reverse(name, args=[tax_invoice.pk]))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:second-factor"))
+
+
+def test_finance_downloads_any_document_and_the_customer_sees_it(
+    staff_client, finance, alice, tax_invoice
+):
+    buffer.clear()
+    response = staff_client(finance).get(
+        reverse("billing:document-pdf", args=[tax_invoice.pk])
     )
+    assert response.status_code == 200
+    buffer.flush()
+    event = SecurityEvent.objects.get(action=SecurityEvent.Action.PERSONAL_DATA_VIEWED)
+    assert (event.user_id, event.subject_id) == (finance.pk, alice.pk)
+    assert event.object_label == f"billing.document:{tax_invoice.pk}:pdf"
 
 
 def test_other_staff_see_nothing_unless_given_the_permission(
-    client, support_agent, tax_invoice
+    staff_client, support_agent, tax_invoice
 ):
-    client.force_login(support_agent)
+    client = staff_client(support_agent)
     assert (
         client.get(reverse("billing:document-pdf", args=[tax_invoice.pk])).status_code
         == 404
     )
     support_agent.user_permissions.add(Permission.objects.get(codename="view_document"))
     support_agent = type(support_agent).objects.get(pk=support_agent.pk)
-    client.force_login(support_agent)
+    client = staff_client(support_agent)
     assert (
         client.get(reverse("billing:document-pdf", args=[tax_invoice.pk])).status_code
         == 200
@@ -219,8 +237,8 @@ def test_pages_speak_english_when_chosen(client, alice, tax_invoice, settings):
     assert "Download PDF" in page
 
 
-def test_staff_have_no_customer_billing_pages(client, finance):
-    client.force_login(finance)
+def test_staff_have_no_customer_billing_pages(staff_client, finance):
+    client = staff_client(finance)
     assert client.get(reverse("billing:profile-list")).status_code == 404
 
 

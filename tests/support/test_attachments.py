@@ -178,9 +178,13 @@ def test_support_staff_with_second_factor_can_download(
     assert b"".join(response.streaming_content) == PNG_BYTES
 
 
-def test_staff_without_second_factor_gets_404(client, support_agent, alices_attachment):
+def test_staff_without_second_factor_are_sent_to_verify(
+    client, support_agent, alices_attachment
+):
     client.force_login(support_agent)
-    assert client.get(alices_attachment.get_absolute_url()).status_code == 404
+    response = client.get(alices_attachment.get_absolute_url())
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:second-factor"))
 
 
 def test_staff_without_support_permission_gets_404(
