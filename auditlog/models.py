@@ -38,6 +38,9 @@ class ChainedLog(models.Model):
 
     # Columns that the hash covers, in this order.
     chain_fields: ClassVar[tuple[str, ...]] = ()
+    # The runtime role appends and reads (onespace.db_roles); only the owner's
+    # auditlog_purge() deletes, and nobody updates.
+    runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT", "INSERT")
 
     class Meta:
         abstract = True
@@ -421,6 +424,10 @@ class PurgeCheckpoint(models.Model):
     last_hash = models.CharField(max_length=64)
     purged_count = models.BigIntegerField()
     purged_at = models.DateTimeField(default=timezone.now)
+
+    # Written only by the owner's auditlog_purge(): a checkpoint the application could
+    # write would let it hide a removed prefix of the chain.
+    runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT",)
 
     class Meta:
         ordering = ["-last_id"]

@@ -284,13 +284,22 @@ def check_access(
 # --- Retention purge ------------------------------------------------------------------
 
 
-def purge_log(model: Any, *, before: datetime, time_field: str) -> int:
-    """Delete the oldest rows of a log table whose ``time_field`` is before ``before``.
+def purge_log(model: Any, *, time_field: str, now: datetime | None = None) -> int:
+    """Delete the oldest rows of a log table past ``AUDITLOG_RETENTION_DAYS``; return how many.
 
     Only a prefix of the chain goes (rows up to the first one still within retention),
     and the last removed row's hash is kept as the new anchor, so the rest still verifies.
-    On PostgreSQL the purge is the one writer the append-only triggers let through.
+    On PostgreSQL the owner's ``auditlog_purge()`` does it (migration 0003): it counts
+    with the database's clock and its own copy of the retention, so ``now`` is not used
+    and the application cannot purge a recent row.
     """
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            chain.lock_table(model)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT auditlog_purge(%s)", [model._meta.db_table])
+                return int(cursor.fetchone()[0])
+    before = (now or timezone.now()) - retention()
     manager = model._default_manager
     with transaction.atomic():
         chain.lock_table(model)
@@ -306,15 +315,7 @@ def purge_log(model: Any, *, before: datetime, time_field: str) -> int:
         last = doomed.order_by("-id").values_list("id", "hash").first()
         if last is None:
             return 0
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL onespace.purge = 'on'")
         count = doomed.order_by()._raw_delete(doomed.db)  # type: ignore[attr-defined]
-        if connection.vendor == "postgresql":
-            # SET LOCAL outlives a savepoint: close the gap at once in case the purge
-            # runs inside a longer transaction.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL onespace.purge = 'off'")
         PurgeCheckpoint.objects.create(
             table=model._meta.db_table,
             last_id=last[0],
@@ -330,10 +331,8 @@ def retention() -> timedelta:
 
 def purge_expired_logs(now: datetime | None = None) -> dict[str, int]:
     """Purge all three log tables past ``AUDITLOG_RETENTION_DAYS``."""
-    now = now or timezone.now()
-    before = now - retention()
     return {
-        "access": purge_log(AccessLog, before=before, time_field="occurred_at"),
-        "security": purge_log(SecurityEvent, before=before, time_field="occurred_at"),
-        "node": purge_log(NodeEvent, before=before, time_field="received_at"),
+        "access": purge_log(AccessLog, time_field="occurred_at", now=now),
+        "security": purge_log(SecurityEvent, time_field="occurred_at", now=now),
+        "node": purge_log(NodeEvent, time_field="received_at", now=now),
     }

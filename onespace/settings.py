@@ -7,7 +7,7 @@ ImproperlyConfigured at start-up instead of surfacing later as a strange error.
 
 import ipaddress
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -53,6 +53,18 @@ def env_list(name: str, default: str = "") -> list[str]:
         for item in os.environ.get(name, default).split(",")
         if item.strip()
     ]
+
+
+def env_month_day(name: str, default: str) -> str:
+    """A day of the year as MM-DD (29 February excluded: it is not in every year)."""
+    value = os.environ.get(name) or default
+    try:
+        date.fromisoformat(f"2001-{value}")
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a day of the year as MM-DD (not 02-29), got {value!r}"
+        ) from None
+    return value
 
 
 def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -425,6 +437,9 @@ BILLING_SELLER = {
     "tax_id": env_str("BILLING_SELLER_TAX_ID", "0107536000315"),
     "branch": env_str("BILLING_SELLER_BRANCH", "00000"),
 }
+# Revenue Code s.87/3, Accounting Act s.14: tax documents are kept 5 years from the end
+# of the accounting period in which they were issued; the fiscal year ends on this day.
+BILLING_FISCAL_YEAR_END = env_month_day("BILLING_FISCAL_YEAR_END", "12-31")
 
 # --- auditlog -------------------------------------------------------------------------
 
