@@ -17,6 +17,7 @@ class AuditlogConfig(AppConfig):
         from django.db.models.signals import post_migrate, post_save, pre_save
 
         from auditlog import buffer, checks, receivers, roles  # noqa: F401
+        from policy.signals import daily_maintenance
 
         user_logged_in.connect(receivers.on_logged_in, dispatch_uid="auditlog.login")
         user_logged_out.connect(receivers.on_logged_out, dispatch_uid="auditlog.logout")
@@ -34,5 +35,8 @@ class AuditlogConfig(AppConfig):
             receivers.on_user_post_save, sender=user, dispatch_uid="auditlog.pw2"
         )
         post_migrate.connect(roles.grant_group_permissions, sender=self)
+        daily_maintenance.connect(
+            receivers.on_daily_maintenance, dispatch_uid="auditlog.daily"
+        )
         receivers.wrap_admin_change_views()
         buffer.install_sigterm_handler()

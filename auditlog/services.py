@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import ua_parser
@@ -15,7 +16,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auditlog import chain
+from accounts import roles
+from accounts.emails import send_to_user
+from auditlog import anchors, chain
 from auditlog.models import (
     AccessGrant,
     AccessLog,
@@ -336,3 +339,61 @@ def purge_expired_logs(now: datetime | None = None) -> dict[str, int]:
         "security": purge_log(SecurityEvent, time_field="occurred_at", now=now),
         "node": purge_log(NodeEvent, time_field="received_at", now=now),
     }
+
+
+# --- Anchors and verification ---------------------------------------------------------
+
+
+def verify_logs(
+    names: list[str] | None = None, *, now: datetime | None = None
+) -> list[tuple[str, chain.Problem]]:
+    """Walk each chain and hold it against every anchor; return (table, problem) pairs.
+
+    Bad anchor files are reported under the table name "anchors".
+    """
+    known, problems = anchors.load_anchors()
+    found = [("anchors", problem) for problem in problems]
+    for name in names or list(anchors.CHAINS):
+        model, _time_field = anchors.CHAINS[name]
+        table = model._meta.db_table
+        found += [(table, problem) for problem in chain.verify(model)]
+        found += [(table, problem) for problem in anchors.verify(model, known, now)]
+    return found
+
+
+def _security_auditors() -> Any:
+    return get_user_model().objects.filter(
+        groups__name=roles.SECURITY_AUDITOR, is_active=True
+    )
+
+
+def anchor_logs(now: datetime | None = None) -> Path:
+    """Write a signed anchor of every chain's head and email it to the Security auditors."""
+    path, text = anchors.write_anchor(now)
+    if settings.AUDITLOG_ANCHOR_EMAIL:
+        for auditor in _security_auditors():
+            send_to_user(
+                auditor,
+                "auditlog/email/anchor",
+                {"auditor": auditor, "anchor_name": path.name, "anchor_text": text},
+            )
+    return path
+
+
+def report_problems(problems: list[tuple[str, chain.Problem]]) -> int:
+    """Email the Security auditor group what verification found; return how many were told."""
+    if not problems:
+        return 0
+    told = 0
+    for auditor in _security_auditors():
+        send_to_user(
+            auditor,
+            "auditlog/email/chain_problems",
+            {
+                "auditor": auditor,
+                "count": len(problems),
+                "problems": problems[:50],
+            },
+        )
+        told += 1
+    return told

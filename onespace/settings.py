@@ -454,6 +454,15 @@ AUDITLOG_SKIP_PATHS = env_list("AUDITLOG_SKIP_PATHS", "/static/,/healthz,/favico
 AUDITLOG_FLUSH_INTERVAL = env_int("AUDITLOG_FLUSH_INTERVAL_MS", 1000) / 1000
 # Records kept in memory while the database refuses writes; the oldest go first.
 AUDITLOG_BUFFER_MAX = env_int("AUDITLOG_BUFFER_MAX", 100_000)
+# Chain heads are anchored outside the database once a day (auditlog.anchors): signed
+# JSON files in this directory (put it on storage the database host cannot rewrite),
+# and a copy emailed to the Security auditor group unless AUDITLOG_ANCHOR_EMAIL is off.
+AUDITLOG_ANCHOR_DIR = Path(
+    env_str("AUDITLOG_ANCHOR_DIR", str(BASE_DIR / "var" / "anchors"))
+)
+# The HMAC key that signs the anchors; empty means one derived from SECRET_KEY.
+AUDITLOG_ANCHOR_KEY = env_str("AUDITLOG_ANCHOR_KEY", "")
+AUDITLOG_ANCHOR_EMAIL = env_bool("AUDITLOG_ANCHOR_EMAIL", True)
 
 # --- accounts ---
 

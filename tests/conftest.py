@@ -43,6 +43,7 @@ def _fast_and_immediate(settings, tmp_path) -> None:
         "default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     }
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    settings.AUDITLOG_ANCHOR_DIR = tmp_path / "anchors"
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
