@@ -80,6 +80,7 @@ def _connect_as(role: str) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """With DATABASE_OWNER_URL, the test database is created and migrated as the owner."""
     if not OWNER_URL:
         return
     from onespace.settings import database_from_url

@@ -12,6 +12,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 from django.utils import timezone
@@ -244,9 +245,14 @@ def test_create_db_roles_gives_the_tables_to_an_owner_and_the_app_a_role_that_ow
     postgres,
 ):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if not cursor.fetchone()[0]:
+        cursor.execute(
+            "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
+        )
+        superuser, is_superuser = cursor.fetchone()
+        if not is_superuser:
             pytest.skip("needs a superuser; CI creates its roles with this command")
+    with pytest.raises(CommandError, match="is a superuser"):
+        call_command("create_db_roles", superuser, "anyone", stdout=StringIO())
     name = connection.settings_dict["NAME"]
     owner_role, runtime = f"{name}_cmd_owner"[:63], f"{name}_cmd_app"[:63]
     out = StringIO()

@@ -33,6 +33,18 @@ class Command(BaseCommand):
         owner, runtime = options["owner"], options["runtime"]
         if owner == runtime:
             raise CommandError("The owner and the runtime role must differ.")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rolname FROM pg_roles WHERE rolname IN (%s, %s) AND rolsuper",
+                [owner, runtime],
+            )
+            superusers = [name for (name,) in cursor.fetchall()]
+        if superusers:
+            # Altering it would take its superuser rights away; the point is two
+            # ordinary roles.
+            raise CommandError(
+                f"{', '.join(superusers)} is a superuser: name two ordinary roles."
+            )
         with transaction.atomic():
             db_roles.create_roles(
                 connection,
