@@ -17,7 +17,7 @@ class AuditlogConfig(AppConfig):
         from django.db.models.signals import post_migrate, post_save, pre_save
 
         from auditlog import buffer, checks, receivers, roles  # noqa: F401
-        from policy.signals import personal_data_viewed
+        from policy.signals import daily_maintenance, personal_data_viewed
 
         user_logged_in.connect(receivers.on_logged_in, dispatch_uid="auditlog.login")
         user_logged_out.connect(receivers.on_logged_out, dispatch_uid="auditlog.logout")
@@ -37,6 +37,9 @@ class AuditlogConfig(AppConfig):
         post_migrate.connect(roles.grant_group_permissions, sender=self)
         personal_data_viewed.connect(
             receivers.on_personal_data_viewed, dispatch_uid="auditlog.staff_read"
+        )
+        daily_maintenance.connect(
+            receivers.on_daily_maintenance, dispatch_uid="auditlog.daily"
         )
         receivers.wrap_admin_change_views()
         buffer.install_sigterm_handler()

@@ -42,6 +42,9 @@ class ChainedLog(models.Model):
     # The last of ``chain_fields`` when it was added after rows existed: an empty value
     # there is left out of the hash input, so the rows written before it still verify.
     chain_added_field: ClassVar[str] = ""
+    # The runtime role appends and reads (onespace.db_roles); only the owner's
+    # auditlog_purge() deletes, and nobody updates.
+    runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT", "INSERT")
 
     class Meta:
         abstract = True
@@ -445,6 +448,10 @@ class PurgeCheckpoint(models.Model):
     last_hash = models.CharField(max_length=64)
     purged_count = models.BigIntegerField()
     purged_at = models.DateTimeField(default=timezone.now)
+
+    # Written only by the owner's auditlog_purge(): a checkpoint the application could
+    # write would let it hide a removed prefix of the chain.
+    runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT",)
 
     class Meta:
         ordering = ["-last_id"]

@@ -40,10 +40,9 @@ class LogCategory(privacy.Category):
 
     @classmethod
     def purge_expired(cls, now: datetime) -> int:
-        # The chain's own purge: oldest rows first, past the trigger, with a new anchor.
-        return services.purge_log(
-            cls.model, before=now - LOG_RETENTION, time_field=cls.retention_from
-        )
+        # The chain's own purge: oldest rows first, with a new anchor; on PostgreSQL
+        # the owner's function, which alone gets past the trigger.
+        return services.purge_log(cls.model, time_field=cls.retention_from, now=now)
 
 
 @privacy.register

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import ua_parser
@@ -17,7 +18,9 @@ from django.db import DatabaseError, DataError, IntegrityError, connection, tran
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from auditlog import chain
+from accounts import roles
+from accounts.emails import send_to_user
+from auditlog import anchors, chain
 from auditlog.models import (
     RAW_IP_MAX,
     AccessGrant,
@@ -380,13 +383,22 @@ def check_access(
 # --- Retention purge ------------------------------------------------------------------
 
 
-def purge_log(model: Any, *, before: datetime, time_field: str) -> int:
-    """Delete the oldest rows of a log table whose ``time_field`` is before ``before``.
+def purge_log(model: Any, *, time_field: str, now: datetime | None = None) -> int:
+    """Delete the oldest rows of a log table past ``AUDITLOG_RETENTION_DAYS``; return how many.
 
     Only a prefix of the chain goes (rows up to the first one still within retention),
     and the last removed row's hash is kept as the new anchor, so the rest still verifies.
-    On PostgreSQL the purge is the one writer the append-only triggers let through.
+    On PostgreSQL the owner's ``auditlog_purge()`` does it (migration 0003): it counts
+    with the database's clock and its own copy of the retention, so ``now`` is not used
+    and the application cannot purge a recent row.
     """
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            chain.lock_table(model)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT auditlog_purge(%s)", [model._meta.db_table])
+                return int(cursor.fetchone()[0])
+    before = (now or timezone.now()) - retention()
     manager = model._default_manager
     with transaction.atomic():
         chain.lock_table(model)
@@ -402,15 +414,7 @@ def purge_log(model: Any, *, before: datetime, time_field: str) -> int:
         last = doomed.order_by("-id").values_list("id", "hash").first()
         if last is None:
             return 0
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL onespace.purge = 'on'")
         count = doomed.order_by()._raw_delete(doomed.db)  # type: ignore[attr-defined]
-        if connection.vendor == "postgresql":
-            # SET LOCAL outlives a savepoint: close the gap at once in case the purge
-            # runs inside a longer transaction.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL onespace.purge = 'off'")
         PurgeCheckpoint.objects.create(
             table=model._meta.db_table,
             last_id=last[0],
@@ -426,10 +430,66 @@ def retention() -> timedelta:
 
 def purge_expired_logs(now: datetime | None = None) -> dict[str, int]:
     """Purge all three log tables past ``AUDITLOG_RETENTION_DAYS``."""
-    now = now or timezone.now()
-    before = now - retention()
     return {
-        "access": purge_log(AccessLog, before=before, time_field="occurred_at"),
-        "security": purge_log(SecurityEvent, before=before, time_field="occurred_at"),
-        "node": purge_log(NodeEvent, before=before, time_field="received_at"),
+        "access": purge_log(AccessLog, time_field="occurred_at", now=now),
+        "security": purge_log(SecurityEvent, time_field="occurred_at", now=now),
+        "node": purge_log(NodeEvent, time_field="received_at", now=now),
     }
+
+
+# --- Anchors and verification ---------------------------------------------------------
+
+
+def verify_logs(
+    names: list[str] | None = None, *, now: datetime | None = None
+) -> list[tuple[str, chain.Problem]]:
+    """Walk each chain and hold it against every anchor; return (table, problem) pairs.
+
+    Bad anchor files are reported under the table name "anchors".
+    """
+    known, problems = anchors.load_anchors()
+    found = [("anchors", problem) for problem in problems]
+    for name in names or list(anchors.CHAINS):
+        model, _time_field = anchors.CHAINS[name]
+        table = model._meta.db_table
+        found += [(table, problem) for problem in chain.verify(model)]
+        found += [(table, problem) for problem in anchors.verify(model, known, now)]
+    return found
+
+
+def _security_auditors() -> Any:
+    return get_user_model().objects.filter(
+        groups__name=roles.SECURITY_AUDITOR, is_active=True
+    )
+
+
+def anchor_logs(now: datetime | None = None) -> Path:
+    """Write a signed anchor of every chain's head and email it to the Security auditors."""
+    path, text = anchors.write_anchor(now)
+    if settings.AUDITLOG_ANCHOR_EMAIL:
+        for auditor in _security_auditors():
+            send_to_user(
+                auditor,
+                "auditlog/email/anchor",
+                {"auditor": auditor, "anchor_name": path.name, "anchor_text": text},
+            )
+    return path
+
+
+def report_problems(problems: list[tuple[str, chain.Problem]]) -> int:
+    """Email the Security auditor group what verification found; return how many were told."""
+    if not problems:
+        return 0
+    told = 0
+    for auditor in _security_auditors():
+        send_to_user(
+            auditor,
+            "auditlog/email/chain_problems",
+            {
+                "auditor": auditor,
+                "count": len(problems),
+                "problems": problems[:50],
+            },
+        )
+        told += 1
+    return told

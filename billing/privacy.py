@@ -1,14 +1,21 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
 from django.db.models import QuerySet
+from django.utils.dates import MONTHS
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from billing.models import BillingProfile, Document, DocumentLine
+from billing.retention import YEARS_KEPT, fiscal_year_end, purge_expired_documents
 from policy import registry as privacy
 
-FIVE_YEARS = timedelta(days=5 * 366)
+
+def _fiscal_year_end() -> str:
+    month, day = fiscal_year_end()
+    return f"{day} {MONTHS[month]}"
 
 
 @privacy.register
@@ -59,14 +66,31 @@ class IssuedDocumentData(privacy.Category):
     export_fields = ("number", "kind", "issued_on", "total", "cancelled_at")
     purpose = _("Issue and keep Thai tax documents (policy 1.3)")
     legal_basis = privacy.Basis.LEGAL_OBLIGATION
-    retention = FIVE_YEARS
-    retention_reason = _(
-        "Revenue Code s.87/3: tax documents are kept at least 5 years from issue; erasure keeps them."
+    # Counted from the end of the accounting period, not from issue (billing.retention).
+    retention = timedelta(days=YEARS_KEPT * 365)
+    retention_reason = format_lazy(
+        _(
+            "Revenue Code s.87/3 and Accounting Act s.14: tax documents are kept "
+            "{years} years counted from the end of the accounting period in which they "
+            "were issued (our fiscal year ends on {fiscal_year_end}), never from the "
+            "issue date; erasure keeps them."
+        ),
+        years=YEARS_KEPT,
+        fiscal_year_end=lazy(_fiscal_year_end, str)(),
     )
     recipients = (_("The Revenue Department, on request"),)
     subject = "customer"
     erasure = privacy.Erasure.RETAIN
-    retention_from = "issued_at"
+    retention_from = "issued_on"
+
+    @classmethod
+    def retention_display(cls) -> str:
+        """In years, from the end of the accounting period (Revenue Code s.87/3)."""
+        return ngettext(
+            "%(count)d year after the end of the accounting period in which it was issued",
+            "%(count)d years after the end of the accounting period in which it was issued",
+            YEARS_KEPT,
+        ) % {"count": YEARS_KEPT}
 
     @classmethod
     def for_subject(cls, user: Any) -> QuerySet:
@@ -74,13 +98,8 @@ class IssuedDocumentData(privacy.Category):
 
     @classmethod
     def purge_expired(cls, now: datetime) -> int:
-        """Delete documents past the 5 years, the one deletion the database trigger allows."""
-        with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL billing.retention_purge = 'on'")
-            expired = Document.objects.filter(issued_at__lt=now - cls.retention)  # type: ignore[operator]
-            return expired.delete_for_retention_purge()
+        """Delete documents past their period, the one deletion the database allows."""
+        return purge_expired_documents(now)
 
 
 privacy.not_personal(

@@ -7,7 +7,7 @@ ImproperlyConfigured at start-up instead of surfacing later as a strange error.
 
 import ipaddress
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -54,6 +54,18 @@ def env_list(name: str, default: str = "") -> list[str]:
         for item in os.environ.get(name, default).split(",")
         if item.strip()
     ]
+
+
+def env_month_day(name: str, default: str) -> str:
+    """A day of the year as MM-DD (29 February excluded: it is not in every year)."""
+    value = os.environ.get(name) or default
+    try:
+        date.fromisoformat(f"2001-{value}")
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a day of the year as MM-DD (not 02-29), got {value!r}"
+        ) from None
+    return value
 
 
 def env_networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -518,6 +530,9 @@ BILLING_SELLER = {
 # Lines per bill sent through POST /api/v1/invoices/: the PDF of one bill is rendered
 # in one task, and rendering time grows with the lines (10,000 took 52 seconds).
 BILLING_INVOICE_MAX_LINES = env_int("BILLING_INVOICE_MAX_LINES", 100)
+# Revenue Code s.87/3, Accounting Act s.14: tax documents are kept 5 years from the end
+# of the accounting period in which they were issued; the fiscal year ends on this day.
+BILLING_FISCAL_YEAR_END = env_month_day("BILLING_FISCAL_YEAR_END", "12-31")
 
 # --- auditlog -------------------------------------------------------------------------
 
@@ -532,6 +547,15 @@ AUDITLOG_SKIP_PATHS = env_list("AUDITLOG_SKIP_PATHS", "/static/,/healthz,/favico
 AUDITLOG_FLUSH_INTERVAL = env_int("AUDITLOG_FLUSH_INTERVAL_MS", 1000) / 1000
 # Records kept in memory while the database refuses writes; the oldest go first.
 AUDITLOG_BUFFER_MAX = env_int("AUDITLOG_BUFFER_MAX", 100_000)
+# Chain heads are anchored outside the database once a day (auditlog.anchors): signed
+# JSON files in this directory (put it on storage the database host cannot rewrite),
+# and a copy emailed to the Security auditor group unless AUDITLOG_ANCHOR_EMAIL is off.
+AUDITLOG_ANCHOR_DIR = Path(
+    env_str("AUDITLOG_ANCHOR_DIR", str(BASE_DIR / "var" / "anchors"))
+)
+# The HMAC key that signs the anchors; empty means one derived from SECRET_KEY.
+AUDITLOG_ANCHOR_KEY = env_str("AUDITLOG_ANCHOR_KEY", "")
+AUDITLOG_ANCHOR_EMAIL = env_bool("AUDITLOG_ANCHOR_EMAIL", True)
 
 # --- accounts ---
 

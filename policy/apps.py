@@ -9,12 +9,24 @@ class PolicyConfig(AppConfig):
     verbose_name = _("Privacy notice")
 
     def ready(self) -> None:
+        from onespace import db_roles
         from policy import checks, receivers, registry  # noqa: F401 - registers them
 
         registry.autodiscover()
         user_logged_in.connect(
             receivers.remind_pending_closure,
             dispatch_uid="policy.remind_pending_closure",
+        )
+        post_migrate.connect(
+            receivers.copy_retention_settings,
+            sender=self,
+            dispatch_uid="policy.copy_retention_settings",
+        )
+        # Every app's append-only tables: the runtime role keeps only what they need.
+        post_migrate.connect(
+            db_roles.restrict_runtime_after_migrate,
+            sender=self,
+            dispatch_uid="onespace.restrict_runtime",
         )
         post_migrate.connect(
             receivers.grant_privacy_officer_permissions,

@@ -2,10 +2,11 @@
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, connection, models, transaction
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -15,6 +16,10 @@ from django.utils.translation import gettext_lazy as _
 
 class ImmutableRecord(Exception):
     """Raised when code tries to change or delete what the law wants kept as it is."""
+
+
+# SQLSTATE object_not_in_prerequisite_state: policy_pseudonymise() found no due closure.
+CLOSURE_NOT_DUE = "55000"
 
 
 def fingerprint_of(text_th: str, text_en: str) -> str:
@@ -196,6 +201,10 @@ class NoticeVersion(models.Model):
         return self.summary_th
 
 
+class ClosureNotDue(ImmutableRecord):
+    """The database refused to detach records: the account's closure is not due by its clock."""
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     """Rows are added, never changed or deleted; erasure replaces the person by a pseudonym."""
 
@@ -205,13 +214,31 @@ class AppendOnlyQuerySet(models.QuerySet):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise ImmutableRecord(f"{self.model.__name__} records are append-only.")
 
-    def pseudonymise(self) -> int:
-        """Detach the rows from the person: drop the link, the address and the browser.
+    def pseudonymise(self, customer_id: int) -> int:
+        """Detach ``customer_id``'s rows from the person: drop the link, the address and the browser.
 
         The pseudonym (a keyed hash of the email address, stored when the row was made)
-        stays, so the company can still answer "did this address accept?".
+        stays, so the company can still answer "did this address accept?". On PostgreSQL
+        the owner's ``policy_pseudonymise()`` does it, and only once the account's closure
+        is due by the database's own clock (PDPA s.33 erasure, never earlier): the runtime
+        role cannot change these rows itself (migration 0005).
         """
-        return super().update(customer=None, ip_address=None, user_agent="")
+        if connection.vendor != "postgresql":
+            rows = self.filter(customer_id=customer_id)
+            return super(AppendOnlyQuerySet, rows).update(
+                customer=None, ip_address=None, user_agent=""
+            )
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT policy_pseudonymise(%s, %s)",
+                    [self.model._meta.db_table, customer_id],
+                )
+                return int(cursor.fetchone()[0])
+        except DatabaseError as error:
+            if getattr(error.__cause__, "pgcode", None) == CLOSURE_NOT_DUE:
+                raise ClosureNotDue(str(error).splitlines()[0]) from error
+            raise
 
 
 class AppendOnlyRecord(models.Model):
@@ -235,6 +262,11 @@ class AppendOnlyRecord(models.Model):
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=512, blank=True)
+
+    # What the runtime role may do with the table (onespace.db_roles). UPDATE only for
+    # Django's SET_NULL when an account row is deleted, which runs even when no row
+    # matches; the trigger refuses any real change outside policy_pseudonymise().
+    runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT", "INSERT", "UPDATE")
 
     class Meta:
         abstract = True
@@ -467,6 +499,11 @@ class ErasureRecord(models.Model):
     erase_after = models.DateTimeField(_("erase after (end of cool-off)"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
+    # Stamped by PostgreSQL with its own clock whatever the application sends: the
+    # database's erasure function counts the cool-off from here (migration 0005).
+    recorded_at = models.DateTimeField(
+        _("received by the database at"), db_default=Now(), editable=False
+    )
     counts = models.JSONField(
         _("rows per category"),
         default=dict,
@@ -475,6 +512,9 @@ class ErasureRecord(models.Model):
     )
 
     objects = ErasureRecordQuerySet.as_manager()
+
+    # Proof of the request and of what erasure did: never deleted (onespace.db_roles).
+    runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT", "INSERT", "UPDATE")
 
     class Meta:
         verbose_name = _("erasure record")
@@ -607,3 +647,25 @@ class BreachNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.breach_id} → {self.customer_id}"
+
+
+class RetentionSetting(models.Model):
+    """A setting the database's own purge and erasure functions read, copied by ``migrate``.
+
+    Written only by the owner role (``migrate`` runs as it: policy.receivers), read-only
+    for the application, so the runtime role cannot shorten a retention period or a
+    cool-off; the functions also enforce the legal minimum themselves.
+    """
+
+    key = models.CharField(max_length=60, primary_key=True)
+    value = models.CharField(max_length=60)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT",)
+
+    class Meta:
+        verbose_name = _("retention setting")
+        verbose_name_plural = _("retention settings")
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value}"

@@ -43,7 +43,7 @@ class AcceptanceData(privacy.Category):
     @classmethod
     def erase(cls, user: models.Model) -> int:
         """Pseudonymise instead of deleting: the record stays the company's proof."""
-        return Acceptance.objects.filter(customer_id=user.pk).pseudonymise()
+        return Acceptance.objects.pseudonymise(user.pk)
 
     @classmethod
     def anonymised_values(cls) -> dict[str, object]:
@@ -76,7 +76,7 @@ class ConsentData(privacy.Category):
     @classmethod
     def erase(cls, user: models.Model) -> int:
         """Pseudonymise instead of deleting: the record stays the company's proof."""
-        return ConsentRecord.objects.filter(customer_id=user.pk).pseudonymise()
+        return ConsentRecord.objects.pseudonymise(user.pk)
 
     @classmethod
     def anonymised_values(cls) -> dict[str, object]:

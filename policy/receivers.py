@@ -1,5 +1,6 @@
 """Reactions to the accounts app: an account that goes leaves its proof behind, unnamed."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,8 +17,10 @@ def pseudonymise_records(sender: Any, instance: Any, **kwargs: Any) -> None:
     The records stay the company's proof (policy clause 3, PDPA s.19) under the keyed hash
     of the email address; the address and browser go with the account.
     """
-    Acceptance.objects.filter(customer_id=instance.pk).pseudonymise()
-    ConsentRecord.objects.filter(customer_id=instance.pk).pseudonymise()
+    # On PostgreSQL only an account whose closure is due (ClosureNotDue otherwise): an
+    # account with proof on record is closed through erasure, not deleted early.
+    Acceptance.objects.pseudonymise(instance.pk)
+    ConsentRecord.objects.pseudonymise(instance.pk)
 
 
 # What the Privacy officer may do with the privacy-rights records (besides migration 0002).
@@ -81,3 +84,28 @@ def remind_pending_closure(sender: Any, request: Any, user: Any, **kwargs: Any) 
         ),
         fail_silently=True,  # force_login and tests sign in without the messages layer
     )
+
+
+# Django settings that the database's own functions read (migrations policy 0005,
+# auditlog 0003, billing 0006): a timedelta is stored in seconds.
+DATABASE_SETTINGS = (
+    "AUDITLOG_RETENTION_DAYS",
+    "BILLING_FISCAL_YEAR_END",
+    "ACCOUNT_CLOSURE_COOL_OFF",
+)
+
+
+def copy_retention_settings(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """After migrate (run by the owner role), the database holds the settings its purges read.
+
+    The runtime role can read them but not write them (policy.RetentionSetting).
+    """
+    from policy.models import RetentionSetting
+
+    for name in DATABASE_SETTINGS:
+        value = getattr(settings, name)
+        if isinstance(value, timedelta):
+            value = int(value.total_seconds())
+        RetentionSetting.objects.using(using).update_or_create(
+            key=name, defaults={"value": str(value)}
+        )

@@ -30,6 +30,7 @@ from policy.models import (
     AcceptanceQuerySet,
     Breach,
     BreachNotice,
+    ClosureNotDue,
     ConsentRecord,
     DataExport,
     ErasureRecord,
@@ -501,7 +502,13 @@ def erase_account(
     for category in registry:
         if category.model is type(user) and not category.subject:
             continue  # the account row itself is anonymised last, below
-        done = category.erase(user)
+        try:
+            done = category.erase(user)
+        except ClosureNotDue:
+            # PostgreSQL counts the cool-off with its own clock; the next run retries.
+            raise ValidationError(
+                _("The cool-off has not ended yet by the database's clock.")
+            ) from None
         kept = (
             category.for_subject(user).count()
             if category.erasure == Erasure.RETAIN

@@ -8,6 +8,11 @@ from django.dispatch import Signal
 # auditlog records it as a security event the customer sees under /activity/.
 personal_data_viewed = Signal()
 
+# Sent by the daily maintenance task (policy.tasks.run_daily_maintenance) after the
+# retention purge. Receivers return a dict of counts for the run's report; auditlog
+# verifies its chains against the anchors and writes today's anchor.
+daily_maintenance = Signal()
+
 
 def staff_read(request: object, *, subject_id: int | None, object_label: str) -> None:
     """Report that the signed-in staff member read ``subject_id``'s personal data."""

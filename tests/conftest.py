@@ -1,4 +1,4 @@
-"""Shared fixtures: fast hashing, immediate tasks, personas, and a real browser."""
+"""Shared fixtures: fast hashing, immediate tasks, personas, database roles, a real browser."""
 
 import os
 import uuid
@@ -8,9 +8,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.test import TransactionTestCase
 
 from accounts import roles
-from tests import factories
+from onespace import db_roles
+from tests import factories, owner
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,6 +50,7 @@ def _fast_and_immediate(settings, tmp_path) -> None:
         **settings.CACHES,
         "default": {**settings.CACHES["default"], "KEY_PREFIX": uuid.uuid4().hex},
     }
+    settings.AUDITLOG_ANCHOR_DIR = tmp_path / "anchors"
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {
@@ -62,6 +65,97 @@ def postgres(db) -> None:
     """Require PostgreSQL: skip on SQLite locally, fail in CI."""
     if connection.vendor != "postgresql":
         skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
+
+
+# --- PostgreSQL roles -----------------------------------------------------------------
+#
+# With DATABASE_OWNER_URL (CI, .ci/run) the suite runs as production does (README,
+# Production): the test database is created, migrated and flushed (TRUNCATE, between
+# transactional tests) as the owner, and every test body and every query of the
+# application runs as the runtime role of DATABASE_URL, so a query that needs the
+# owner's rights fails. Without it (a developer's single superuser URL) nothing changes.
+
+OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
+CREDENTIALS = ("USER", "PASSWORD", "HOST", "PORT")
+_credentials: dict[str, dict[str, str]] = {}
+
+
+def _connect_as(role: str) -> None:
+    connection.close()
+    connection.settings_dict.update(_credentials[role])
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """With DATABASE_OWNER_URL, the test database is created and migrated as the owner."""
+    if not OWNER_URL:
+        return
+    from onespace.settings import database_from_url
+
+    owner_database = database_from_url(OWNER_URL)
+    _credentials["runtime"] = {k: connection.settings_dict[k] for k in CREDENTIALS}
+    _credentials["owner"] = {k: owner_database[k] for k in CREDENTIALS}
+    _connect_as("owner")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """The plugin's setup (as the owner), then the runtime role's grants and the owner helper."""
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock():
+            owner.install_helper()
+            if OWNER_URL:
+                db_roles.grant_runtime(
+                    connection,
+                    owner=_credentials["owner"]["USER"],
+                    runtime=_credentials["runtime"]["USER"],
+                )
+    if not OWNER_URL:
+        yield
+        return
+    _connect_as("runtime")
+    flush = TransactionTestCase._fixture_teardown
+
+    def flush_as_owner(self: TransactionTestCase) -> None:
+        _connect_as("owner")
+        try:
+            flush(self)
+        finally:
+            _connect_as("runtime")
+
+    TransactionTestCase._fixture_teardown = flush_as_owner  # type: ignore[method-assign]
+    yield
+    TransactionTestCase._fixture_teardown = flush  # type: ignore[method-assign]
+    _connect_as("owner")  # the plugin drops the test database as the owner
+
+
+@pytest.fixture
+def runtime_role(postgres) -> str:
+    """The rest of the test runs as a role that owns nothing, with the runtime role's grants.
+
+    That is DATABASE_URL's role when DATABASE_OWNER_URL is set (CI). When DATABASE_URL
+    names a superuser, a role made inside the test's transaction (and rolled back with it).
+    """
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_user, rolsuper, pg_has_role(current_user, "
+            "(SELECT relowner FROM pg_class WHERE oid = 'auditlog_accesslog'::regclass), "
+            "'MEMBER') FROM pg_roles WHERE rolname = current_user"
+        )
+        user, is_superuser, is_owner = cursor.fetchone()
+        if not is_owner:
+            return user
+        if not is_superuser:
+            skip_or_fail(
+                "needs a runtime role: set DATABASE_OWNER_URL (see .ci/run) or run "
+                "as a PostgreSQL superuser"
+            )
+        name = f"{connection.settings_dict['NAME']}_runtime"[:63]
+        cursor.execute(f"CREATE ROLE {quote(name)} NOLOGIN")
+        db_roles.grant_runtime(connection, owner=user, runtime=name)
+        cursor.execute(f"SET LOCAL ROLE {quote(name)}")
+    return name
 
 
 # --- Personas -------------------------------------------------------------------------

@@ -2,15 +2,9 @@
 
 import datetime
 
-import pytest
-import time_machine
-from django.utils import timezone
-
-from billing import services
 from billing.models import BillingProfile, Document
 from policy import registry as privacy
 from policy.registry import registry
-from tests.billing.conftest import HOSTING
 
 
 def test_billing_data_is_declared_in_the_registry():
@@ -23,7 +17,7 @@ def test_billing_data_is_declared_in_the_registry():
     assert documents.legal_basis == privacy.Basis.LEGAL_OBLIGATION
     assert documents.erasure == privacy.Erasure.RETAIN
     assert documents.retention >= datetime.timedelta(days=5 * 365)
-    assert documents.retention_from == "issued_at"
+    assert documents.retention_from == "issued_on"
     assert registry.uncovered_fields(["billing"]) == []
 
 
@@ -53,20 +47,3 @@ def test_deleting_the_account_keeps_the_documents(alice, tax_invoice):
     tax_invoice.refresh_from_db()
     assert tax_invoice.customer is None
     assert tax_invoice.buyer_tax_id == "0107536000315"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_retention_purge_removes_documents_only_after_five_years(
-    alice_profile, vat_rate
-):
-    with time_machine.travel(datetime.datetime(2020, 1, 10, 10, tzinfo=datetime.UTC)):
-        old = services.create_billing_note(alice_profile, lines=HOSTING)
-        services.record_payment(
-            old, received_on=datetime.date(2020, 1, 10), net_received=old.total
-        )
-    recent = services.create_billing_note(alice_profile, lines=HOSTING)
-    category = registry["billing-document"]
-    with time_machine.travel(datetime.datetime(2024, 12, 1, tzinfo=datetime.UTC)):
-        assert category.purge_expired(timezone.now()) == 0
-    assert category.purge_expired(timezone.now()) >= 2
-    assert list(Document.objects.values_list("pk", flat=True)) == [recent.pk]

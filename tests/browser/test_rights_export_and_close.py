@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from policy import current, services
 from policy.models import DataExport, ErasureRecord
+from tests import owner
 from tests.factories import TEST_PASSWORD, CustomerFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,6 +64,7 @@ def test_customer_downloads_their_data_and_closes_the_account(page, tmp_path):
     assert page.locator("h1").inner_text() == "บัญชีของท่านจะถูกปิด"
 
     # The cool-off ends; the retention purge (or the deferred task) erases the account.
+    owner.let_cool_off_pass(timedelta(days=4))
     assert services.erase_due_accounts(timezone.now() + timedelta(days=4)) == 1
     _sign_in(page, "carol@example.com")
     assert "/accounts/login/" in page.url

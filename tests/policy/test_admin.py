@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from policy import services
 from policy.models import NoticeVersion
+from tests import owner
 from tests.factories import CustomerFactory
 
 
@@ -179,6 +180,7 @@ def test_officer_finds_acceptances_by_email_after_erasure(
 ):
     customer = CustomerFactory(email="gone@example.com")
     services.accept_notice(customer, version=v1, source="signup")
+    owner.closure_due(customer)
     customer.delete()
     client = _admin(staff_client, privacy_officer)
     url = reverse("admin:policy_acceptance_changelist")

@@ -14,6 +14,7 @@ from accounts.tasks import send_password_reminder
 from policy import services
 from policy.models import ErasureRecord
 from policy.tasks import run_daily_maintenance
+from tests import owner
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,7 @@ def test_daily_run_purges_reminds_and_queues_exactly_one_next_run(
 ):
     with time_machine.travel(NOW - timedelta(days=10), tick=False):
         record = services.request_closure(alice)
+    owner.let_cool_off_pass(timedelta(days=10))
     bob.password_changed_at = NOW - timedelta(days=77)
     bob.save(update_fields=["password_changed_at"])
     with time_machine.travel(NOW, tick=False):
@@ -81,6 +83,7 @@ def test_schedule_periodic_does_nothing_without_the_database_queue():
 def test_purge_expired_command_reports_each_step(database_queue, alice):
     with time_machine.travel(NOW - timedelta(days=10), tick=False):
         services.request_closure(alice)
+    owner.let_cool_off_pass(timedelta(days=10))
     out = StringIO()
     with time_machine.travel(NOW, tick=False):
         call_command("purge_expired", stdout=out)

@@ -10,6 +10,7 @@ from policy import registry as privacy
 from policy import services
 from policy.models import Acceptance, ConsentRecord
 from policy.registry import looks_personal, registry
+from tests import owner
 
 # Our apps: every personal field in their models must be declared in a privacy.py.
 OUR_APPS = ("accounts", "policy", "auditlog", "billing", "support")
@@ -137,6 +138,7 @@ def test_erasing_acceptances_keeps_the_proof_under_a_pseudonym(v1, alice, bob, r
     services.set_consent(
         alice, purpose="marketing_email", is_given=True, source="signup"
     )
+    owner.closure_due(alice)
 
     assert registry["policy-acceptance"].erase(alice) == 1
     assert registry["policy-consent"].erase(alice) == 1
@@ -156,6 +158,7 @@ def test_erasing_acceptances_keeps_the_proof_under_a_pseudonym(v1, alice, bob, r
 
 def test_after_erasure_the_address_still_proves_acceptance(v1, alice):
     services.accept_notice(alice, version=v1, source="signup")
+    owner.closure_due(alice)
     registry["policy-acceptance"].erase(alice)
     alice.delete()
 
@@ -178,6 +181,7 @@ def test_deleting_an_account_first_keeps_acceptances_without_address_or_browser(
         source="signup",
         request=request,
     )
+    owner.closure_due(alice)
     # Erasure may run the registration category (which deletes the user) first.
     registry["accounts-registration"].erase(alice)
     registry["policy-acceptance"].erase(alice)

@@ -1,0 +1,124 @@
+"""Tax documents are kept 5 years from the end of the accounting period (s.87/3), then purged.
+
+The purge runs in the database on PostgreSQL, by the database's clock, so the documents
+are issued at dates counted back from today rather than with a frozen clock.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.files.storage import storages
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from billing import retention, services
+from billing.models import Document, Payment
+from policy.registry import registry
+from tests.billing.conftest import HOSTING
+
+pytestmark = pytest.mark.django_db
+
+BANGKOK = datetime.timezone(datetime.timedelta(hours=7))
+
+
+@pytest.mark.parametrize(
+    ("fiscal_year_end", "issued_on", "kept_until"),
+    [
+        ("12-31", datetime.date(2020, 1, 10), datetime.date(2025, 12, 31)),
+        ("12-31", datetime.date(2020, 12, 31), datetime.date(2025, 12, 31)),
+        ("12-31", datetime.date(2024, 2, 29), datetime.date(2029, 12, 31)),
+        ("09-30", datetime.date(2020, 9, 30), datetime.date(2025, 9, 30)),
+        ("09-30", datetime.date(2020, 10, 1), datetime.date(2026, 9, 30)),
+        ("03-31", datetime.date(2021, 1, 15), datetime.date(2026, 3, 31)),
+    ],
+)
+def test_kept_five_years_from_the_end_of_the_accounting_period(
+    settings, fiscal_year_end, issued_on, kept_until
+):
+    settings.BILLING_FISCAL_YEAR_END = fiscal_year_end
+    assert retention.retained_until(issued_on) == kept_until
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT billing_retained_until(%s, %s)", [issued_on, fiscal_year_end]
+            )
+            assert cursor.fetchone()[0] == kept_until
+
+
+def _issue(profile, on: datetime.date) -> Document:
+    """A billing note paid the same day: the note and its receipt/tax invoice."""
+    with time_machine.travel(datetime.datetime.combine(on, datetime.time(10), BANGKOK)):
+        note = services.create_billing_note(profile, lines=HOSTING)
+        services.record_payment(note, received_on=on, net_received=note.total)
+    return note
+
+
+@pytest.mark.django_db(transaction=True)
+def test_purge_removes_a_document_only_after_its_period_plus_five_years(
+    alice_profile, vat_rate
+):
+    today = timezone.localdate()
+    # Ended: the period of 31 December six years ago closed five years and a year ago.
+    expired = _issue(alice_profile, datetime.date(today.year - 6, 12, 31))
+    # More than five years since issue, but its period ends on 31 December five years
+    # ago: kept until the end of this year (never counted from the issue date).
+    kept = _issue(alice_profile, datetime.date(today.year - 5, 1, 2))
+    recent = services.create_billing_note(alice_profile, lines=HOSTING)
+    storage = storages["private"]
+    expired.refresh_from_db()
+    pdf = expired.pdf  # rendered when the note was issued
+    assert storage.exists(pdf)
+
+    category = registry["billing-document"]
+    # The note, its receipt/tax invoice, their lines and the payment go together.
+    assert category.purge_expired(timezone.now()) == 2
+    left = set(Document.objects.values_list("billing_note_id", flat=True))
+    assert expired.pk not in left
+    assert not Document.objects.filter(pk=expired.pk).exists()
+    assert not Payment.objects.filter(billing_note_id=expired.pk).exists()
+    assert Document.objects.filter(pk=kept.pk).exists()
+    assert Document.objects.filter(billing_note=kept).exists()
+    assert Document.objects.filter(pk=recent.pk).exists()
+    assert not storage.exists(pdf)
+    assert category.purge_expired(timezone.now()) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_document_still_cited_by_a_kept_one_stays(alice_profile, vat_rate):
+    today = timezone.localdate()
+    note = _issue(alice_profile, datetime.date(today.year - 6, 12, 31))
+    invoice = Document.objects.get(billing_note=note)
+    # A credit note of the next period cites the invoice; it is kept a year longer.
+    with time_machine.travel(
+        datetime.datetime(today.year - 5, 1, 5, 10, tzinfo=BANGKOK)
+    ):
+        credit = services.issue_adjustment(
+            invoice,
+            kind=Document.Kind.CREDIT_NOTE,
+            corrected_value=invoice.subtotal - Decimal("100.00"),
+            reason_code="CDNS01",
+        )
+    assert registry["billing-document"].purge_expired(timezone.now()) == 0
+    assert set(Document.objects.values_list("pk", flat=True)) == {
+        note.pk,
+        invoice.pk,
+        credit.pk,
+    }
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_privacy_page_says_five_years_from_the_end_of_the_period(
+    client, settings, language
+):
+    settings.BILLING_FISCAL_YEAR_END = "09-30"
+    page = client.get(reverse("policy:notice"), HTTP_ACCEPT_LANGUAGE=language)
+    text = page.content.decode()
+    if language == "th":
+        assert "5 ปีนับจากสิ้นรอบระยะเวลาบัญชี" in text
+        assert "30 กันยายน" in text
+    else:
+        assert "5 years after the end of the accounting period" in text
+        assert "30 September" in text
