@@ -131,7 +131,9 @@ def test_verify_reports_a_chain_rewritten_with_fresh_hashes():
         values = [getattr(row, name) for name in AccessLog.chain_fields]
         if index == 1:
             values[AccessLog.chain_fields.index("path")] = "/forged"
-        new_hash = chain.row_hash(prev, values)
+        new_hash = chain.row_hash(
+            prev, values, added_last=bool(AccessLog.chain_added_field)
+        )
         _as_attacker(
             "UPDATE auditlog_accesslog SET path = %s, prev_hash = %s, hash = %s "
             "WHERE id = %s",
