@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
@@ -83,6 +84,25 @@ class UserAdmin(DjangoUserAdmin):
     @admin.display(boolean=True, description=_("email verified"))
     def has_verified_email(self, obj: User) -> bool:
         return obj.email_verified_at is not None
+
+    # A customer leaves through account closure and erasure (PDPA s.33), which keep the
+    # evidence the law requires; deleting the row would break acceptances, tax documents
+    # and logs that point at it (and the database refuses it while those exist).
+    def has_delete_permission(
+        self, request: HttpRequest, obj: User | None = None
+    ) -> bool:
+        if obj is not None and not obj.is_staff:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(
+        self,
+        request: HttpRequest,
+        action_location: ActionLocation = ActionLocation.CHANGE_LIST,
+    ) -> dict[str, Any]:
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)
+        return actions
 
 
 class ServiceTokenForm(forms.ModelForm):

@@ -168,3 +168,21 @@ def test_admin_pages_load_the_project_stylesheet(staff_client, support_agent):
     html = staff_client(support_agent).get("/admin/").content.decode()
     assert "css/admin.css" in html
     assert "admin/css/base.css" in html  # Django's own styles still come first
+
+
+def test_admin_never_deletes_a_customer_account(staff_client, alice, db):
+    # Customers leave through closure and erasure; a delete would be refused by the
+    # database (acceptances) and shown as a 500.
+    from policy.services import accept_notice
+    from tests.factories import StaffFactory, version_one
+
+    accept_notice(alice, version=version_one(), source="signup")
+    boss = StaffFactory(email="boss@onespace.test", is_superuser=True)
+    client = staff_client(boss)
+    url = reverse("admin:accounts_user_delete", args=[alice.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    changelist = client.get(reverse("admin:accounts_user_changelist"))
+    assert b"delete_selected" not in changelist.content
+    alice.refresh_from_db()
+    assert alice.pk is not None
