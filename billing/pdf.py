@@ -32,4 +32,6 @@ def render_pdf(
     lines: Sequence[DocumentLine] | None = None,
 ) -> bytes:
     """The PDF of an issued document."""
-    return html_to_pdf(document_html(document, copies=copies, lines=lines))
+    return html_to_pdf(
+        document_html(document, copies=copies, lines=lines), font_css=False
+    )
