@@ -106,7 +106,7 @@ def run() -> dict:
     def app() -> bytes:
         return render_pdf(document, copies=one_page, lines=lines)
 
-    html = document_html(document, copies=one_page, lines=lines)
+    html = document_html(document, lines=lines)
 
     def raw() -> bytes:
         # Plain WeasyPrint on the same HTML and fonts: no template, no text-layer fix.

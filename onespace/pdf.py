@@ -29,7 +29,7 @@ import io
 import sys
 import unicodedata
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -316,24 +316,28 @@ def _write_glyph_maps(document: Any, pdf: Any) -> None:
 
 
 def html_to_pdf(
-    html: str, *, base_url: str | None = None, font_css: bool = True
+    html: str | Sequence[str], *, base_url: str | None = None, font_css: bool = True
 ) -> bytes:
     """The PDF of ``html`` (A4 unless its CSS says otherwise) with an exact text layer.
 
-    ``font_css`` adds Sarabun for every element; HTML that declares its own fonts (the tax
-    documents) passes False and is rendered exactly as plain WeasyPrint renders it.
+    Several HTML documents are laid out one by one and their pages joined, so each counts
+    its own pages (a tax document's original and copy). ``font_css`` adds Sarabun for every
+    element; HTML that declares its own fonts (the tax documents) passes False and is
+    rendered as plain WeasyPrint renders it.
     """
-    document = HTML(string=html, base_url=base_url or str(FONT_DIR))
+    parts = [html] if isinstance(html, str) else list(html)
+    # @font-face rules only load through a FontConfiguration shared by CSS and writer.
+    font_config = FontConfiguration()
+    stylesheets = [CSS(string=FONT_CSS, font_config=font_config)] if font_css else []
     token = _rendering.set({})
     try:
-        if not font_css:
-            return document.write_pdf(finisher=_write_glyph_maps)  # type: ignore[no-any-return]
-        # @font-face rules only load through a FontConfiguration shared by CSS and writer.
-        font_config = FontConfiguration()
-        return document.write_pdf(  # type: ignore[no-any-return]
-            stylesheets=[CSS(string=FONT_CSS, font_config=font_config)],
-            font_config=font_config,
-            finisher=_write_glyph_maps,
-        )
+        documents = [
+            HTML(string=part, base_url=base_url or str(FONT_DIR)).render(
+                stylesheets=stylesheets, font_config=font_config
+            )
+            for part in parts
+        ]
+        pages = [page for document in documents for page in document.pages]
+        return documents[0].copy(pages).write_pdf(finisher=_write_glyph_maps)  # type: ignore[no-any-return]
     finally:
         _rendering.reset(token)

@@ -120,7 +120,7 @@ def test_finance_records_a_payment_with_withholding(
             "billing_note": billing_note.pk,
             "received_on": "2026-11-25",
             "net_received": "3380.52",
-            "withheld_amount": "97.52",
+            "withholding_rate": "3.00",
             "certificate_number": "",
             "_save": "Save",
         },
@@ -144,7 +144,7 @@ def test_payment_not_settling_the_bill_is_a_form_error(
             "billing_note": billing_note.pk,
             "received_on": "2026-11-25",
             "net_received": "100.00",
-            "withheld_amount": "0",
+            "withholding_rate": "0.00",
         },
     )
     assert response.status_code == 200
@@ -214,7 +214,7 @@ def test_missing_certificates_list_shows_only_payments_still_waiting(
         billing_note,
         received_on=datetime.date(2026, 11, 25),
         net_received=Decimal("3380.52"),
-        withheld_amount=Decimal("97.52"),
+        withholding_rate=Decimal("3.00"),
     )
     client = staff_client(finance)
     url = reverse("admin:billing_payment_changelist") + "?certificate=missing"
@@ -240,7 +240,7 @@ def test_finance_records_the_certificate_later_in_admin(
         billing_note,
         received_on=datetime.date(2026, 11, 25),
         net_received=Decimal("3380.52"),
-        withheld_amount=Decimal("97.52"),
+        withholding_rate=Decimal("3.00"),
     )
     client = staff_client(finance)
     response = client.post(

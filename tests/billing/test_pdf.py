@@ -153,7 +153,7 @@ def test_pdf_is_rendered_once(tax_invoice):
 
 
 def test_app_html_renders_through_plain_weasyprint_with_the_sarabun_font(tax_invoice):
-    html = document_html(tax_invoice, copies=(False,))
+    html = document_html(tax_invoice)
     assert FONT_DIR.as_uri() in html
     assert html_to_pdf(html).startswith(b"%PDF")
 
