@@ -25,7 +25,27 @@ def ascii_digits(value: str) -> str:
     return unicodedata.normalize("NFKC", value).translate(_THAI_DIGITS).strip()
 
 
-class BillingProfileForm(forms.ModelForm):
+class PoliteErrorsMixin:
+    """Field errors as whole sentences in the reader's language (Django's Thai has gaps)."""
+
+    error_messages_by_code = {
+        "required": _("Please fill in this field."),
+        "max_length": _(
+            "Please use at most %(limit_value)d characters (this has %(show_value)d)."
+        ),
+        "null_characters_not_allowed": _(
+            "This text contains a character that cannot be stored; please type it again."
+        ),
+        "invalid_choice": _("Please choose one of the options listed."),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            field.error_messages.update(self.error_messages_by_code)
+
+
+class BillingProfileForm(PoliteErrorsMixin, forms.ModelForm):
     """A customer's billing profile: the details printed on their tax invoices."""
 
     # Wider than 13 so a number pasted with dashes reaches clean_tax_id.
@@ -57,6 +77,9 @@ class BillingProfileForm(forms.ModelForm):
             "phone",
             "is_default",
         )
+        error_messages = {
+            "email": {"invalid": _("Enter an email address such as name@example.com.")}
+        }
         widgets = {
             "branch": forms.TextInput(attrs={"inputmode": "numeric"}),
             "postcode": forms.TextInput(
@@ -168,7 +191,7 @@ class PaymentForm(forms.ModelForm):
         return cleaned
 
 
-class CertificateForm(forms.Form):
+class CertificateForm(PoliteErrorsMixin, forms.Form):
     """The customer (or finance) hands in the 50 ทวิ certificate for a payment."""
 
     certificate_number = forms.CharField(

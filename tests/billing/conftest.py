@@ -10,7 +10,6 @@ from billing import services
 from billing.models import VatRate
 from tests.factories import BillingProfileFactory
 
-
 # The billing tests' today: a Wednesday in November 2569, 10:00 in Bangkok.
 TODAY = datetime.date(2026, 11, 25)
 BANGKOK = datetime.timezone(datetime.timedelta(hours=7))

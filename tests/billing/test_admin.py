@@ -47,6 +47,24 @@ def test_finance_drafts_and_issues_a_bill(
     assert draft.status == Document.Status.ISSUED
     assert draft.total == Decimal("642.00")
     assert draft.pdf
+    # The message names the number it issued (it once said "เลขที่ None").
+    listing = client.get(response.url).content.decode()
+    assert f"ออกเอกสารเลขที่ {draft.number} แล้ว" in listing
+    assert "None" not in listing
+
+
+def test_finance_lists_date_in_the_buddhist_era(
+    staff_client, finance, tax_invoice, billing_note
+):
+    client = staff_client(finance)
+    documents = client.get(reverse("admin:billing_document_changelist"))
+    assert "25 พ.ย. 2569" in documents.content.decode()
+    assert "2026" not in documents.content.decode().split("<tbody>")[1]
+    payments = client.get(reverse("admin:billing_payment_changelist"))
+    assert "25 พ.ย. 2569" in payments.content.decode()
+    # Ordering by the date column still works.
+    ordered = client.get(reverse("admin:billing_document_changelist") + "?o=6")
+    assert ordered.status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -127,7 +145,12 @@ def test_finance_records_a_payment_with_withholding(
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     payment = Payment.objects.get()
-    assert payment.tax_invoices.get().total == Decimal("3478.04")
+    receipt = payment.tax_invoices.get()
+    assert receipt.total == Decimal("3478.04")
+    assert (
+        f"ออกเอกสารเลขที่ {receipt.number} แล้ว"
+        in client.get(response.url).content.decode()
+    )
     missing = client.get(
         reverse("admin:billing_payment_changelist") + "?certificate=missing"
     )

@@ -353,3 +353,54 @@ def test_one_default_profile_per_customer(alice):
     second.refresh_from_db()
     assert first.is_default
     assert not second.is_default
+
+
+def test_issuing_takes_the_number_in_the_last_statement(
+    alice_profile, django_assert_num_queries
+):
+    """Four statements (rate, row, lines, number); the counter is locked by the last only."""
+    services.create_billing_note(alice_profile, lines=HOSTING)  # creates the series row
+    postgresql = connection.vendor == "postgresql"
+    # + SAVEPOINT/RELEASE of the test's transaction; SQLite numbers in two statements.
+    with django_assert_num_queries(6 if postgresql else 7) as captured:
+        note = services.create_billing_note(alice_profile, lines=HOSTING)
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert "billing_numberseries" in statements[-2 if postgresql else -3]
+    assert not any("billing_numberseries" in sql for sql in statements[:-3])
+    assert note.number.endswith("-000002")
+    note.refresh_from_db()
+    assert note.status == Document.Status.ISSUED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_allows_one_cancelled_rendering_of_a_cancelled_document(
+    postgres, vat_rate
+):
+    note = services.create_billing_note(BillingProfileFactory(), lines=HOSTING)
+    note.refresh_from_db()
+    assert note.pdf  # rendered after commit
+
+    def refused(statement: str) -> None:
+        with (
+            pytest.raises(DatabaseError),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [note.pk])
+
+    def allowed(statement: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [note.pk])
+
+    refused("UPDATE billing_document SET cancelled_pdf = 'c.pdf' WHERE id = %s")
+    allowed(
+        "UPDATE billing_document SET cancelled_at = now(), "
+        "cancellation_reason = 'ชื่อผิด' WHERE id = %s"
+    )
+    allowed("UPDATE billing_document SET cancelled_pdf = 'c.pdf' WHERE id = %s")
+    refused("UPDATE billing_document SET cancelled_pdf = 'd.pdf' WHERE id = %s")
+    refused("UPDATE billing_document SET cancelled_pdf = '' WHERE id = %s")
+    refused("UPDATE billing_document SET pdf = 'other.pdf' WHERE id = %s")
+    refused("UPDATE billing_document SET reason_label = 'x' WHERE id = %s")
+    note.refresh_from_db()
+    assert note.cancelled_pdf == "c.pdf"
