@@ -40,8 +40,8 @@ def validate_tax_id(value: str) -> None:
 def branch_label(branch: str) -> str:
     """สำนักงานใหญ่ for 00000, สาขาที่ NNNNN for a branch, nothing for a buyer without one.
 
-    The wording s.86/4 documents use; a person has no head office (Departmental Instruction
-    Paw. 86/2542 asks for the branch of a VAT-registered buyer only).
+    The wording s.86/4 documents use; a person has no head office (the Director-General's
+    VAT Notice No. 199 asks for the branch of a buyer that is a VAT-registered business).
     """
     if not branch:
         return ""
@@ -702,7 +702,7 @@ class PaymentQuerySet(models.QuerySet["Payment"]):
         return self.filter(billing_note__customer=user)
 
 
-# Revenue Department Order Paw. 4/2528: rates a payer withholds on service fees (1 % for
+# Revenue Department Order Tor.Por. 4/2528: rates a payer withholds on service fees (1 % for
 # transport, 1.5 % for some government payers, 2 % for advertising, 3 % for services,
 # 5 % for rent), on the value before VAT.
 WITHHOLDING_RATES = (

@@ -93,8 +93,8 @@ def is_placeholder_seller() -> bool:
 def seller_snapshot() -> dict[str, str]:
     """The company's own details from settings.BILLING_SELLER, as printed (s.86/4 (1)).
 
-    Outside DEBUG the example seller is refused: a tax invoice naming another taxpayer is
-    an offence (Revenue Code s.90/4 (3)), so production sets BILLING_SELLER_*.
+    Outside DEBUG the example seller is refused: a tax invoice must name the seller who
+    issues it (s.86/4 (1)), so production sets BILLING_SELLER_*.
     """
     if is_placeholder_seller() and not settings.DEBUG:
         raise ValidationError(
