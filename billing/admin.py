@@ -121,7 +121,7 @@ class DocumentAdmin(admin.ModelAdmin):
         "number",
         "kind",
         "status",
-        "issued_on",
+        "issued_on_display",
         "customer",
         "vat_rate",
         "subtotal",
@@ -406,7 +406,7 @@ class PaymentAdmin(admin.ModelAdmin):
             return ()
         return (
             "billing_note",
-            "received_on",
+            "received_on_display",
             "net_received",
             "withholding_rate",
             "withheld_amount",
@@ -425,7 +425,7 @@ class PaymentAdmin(admin.ModelAdmin):
             )
         return (
             "billing_note",
-            "received_on",
+            "received_on_display",
             "net_received",
             "withholding_rate",
             "withheld_amount",

@@ -65,6 +65,14 @@ def test_finance_lists_date_in_the_buddhist_era(
     # Ordering by the date column still works.
     ordered = client.get(reverse("admin:billing_document_changelist") + "?o=6")
     assert ordered.status_code == 200
+    change = client.get(
+        reverse("admin:billing_document_change", args=[tax_invoice.pk])
+    ).content.decode()
+    assert "25 พ.ย. 2569" in change
+    payment = client.get(
+        reverse("admin:billing_payment_change", args=[tax_invoice.payment_id])
+    ).content.decode()
+    assert "25 พ.ย. 2569" in payment
 
 
 @pytest.mark.parametrize(
