@@ -10,24 +10,23 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import storages
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import build_email
-from billing import arithmetic
+from billing import arithmetic, numbering
 from billing.checks import PLACEHOLDER_SELLER_TAX_ID
 from billing.models import (
     WITHHOLDING_RATES,
     BillingProfile,
     Document,
     DocumentLine,
-    NumberSeries,
     Payment,
     VatRate,
 )
-from onespace.thaidates import buddhist_year, thai_date
+from onespace.thaidates import thai_date
 
 # Amounts are stored with 14 digits (12 before the point); with any VAT rate up to
 # 100 % a bill below this stays storable.
@@ -126,69 +125,6 @@ def buyer_snapshot(profile: BillingProfile) -> dict[str, str]:
     }
 
 
-def _series_number(document: Document) -> str:
-    """Take the next number of the document's series and mark the draft row issued.
-
-    The last statement before commit: the counter row stays locked until then, so a
-    rolled-back issue gives its number back and parallel issuers queue on it only as long
-    as one statement and a commit take. On PostgreSQL numbering and marking are one
-    statement.
-    """
-    assert document.issued_on is not None
-    year = buddhist_year(document.issued_on)
-    prefix = f"{Document.PREFIXES[Document.Kind(document.kind)]}{year}-"
-    for _attempt in range(2):
-        number = _take_and_mark(document.pk, document.kind, year, prefix)
-        if number is not None:
-            return number
-        # INSERT ... ON CONFLICT DO NOTHING: the first issuer of a year creates the row
-        # without racing others into an IntegrityError.
-        NumberSeries.objects.bulk_create(
-            [NumberSeries(kind=document.kind, year=year, last_number=0)],
-            ignore_conflicts=True,
-        )
-    raise RuntimeError(f"No number series row for {document.kind} {year}.")
-
-
-def _take_and_mark(pk: int, kind: str, year: int, prefix: str) -> str | None:
-    series = connection.ops.quote_name(NumberSeries._meta.db_table)
-    documents = connection.ops.quote_name(Document._meta.db_table)
-    issued = Document.Status.ISSUED.value
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"""
-                WITH taken AS (
-                    UPDATE {series} SET last_number = last_number + 1
-                    WHERE kind = %s AND year = %s RETURNING last_number
-                )
-                UPDATE {documents} SET status = %s, number = %s || CASE
-                    WHEN taken.last_number < 1000000
-                    THEN lpad(taken.last_number::text, 6, '0')
-                    ELSE taken.last_number::text END
-                FROM taken WHERE {documents}.id = %s
-                RETURNING {documents}.number
-                """,
-                [kind, year, issued, prefix, pk],
-            )
-            row = cursor.fetchone()
-            return None if row is None else str(row[0])
-        cursor.execute(
-            f"UPDATE {series} SET last_number = last_number + 1 "
-            "WHERE kind = %s AND year = %s RETURNING last_number",
-            [kind, year],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        number = f"{prefix}{row[0]:06d}"
-        cursor.execute(
-            f"UPDATE {documents} SET status = %s, number = %s WHERE id = %s",
-            [issued, number, pk],
-        )
-        return number
-
-
 def _freeze(
     document: Document,
     lines: Sequence[LineInput],
@@ -198,8 +134,8 @@ def _freeze(
 ) -> None:
     """Issue ``document``: amounts, seller and buyer frozen, numbered last, PDF after commit.
 
-    A new document is written in two statements (row, lines) before its number is
-    taken; a draft that already has its lines is updated instead.
+    The number is taken in the last statement (see billing.numbering); on PostgreSQL a new
+    document, its lines and its number are that one statement.
     """
     validate_lines(lines)
     if rate is None:
@@ -220,13 +156,20 @@ def _freeze(
     document.issued_on = issued_on
     document.issued_at = timezone.now()
     if document.pk is None:
-        document.save()
-        _add_lines(document, lines)
+        numbering.issue_new(
+            document,
+            [
+                DocumentLine(
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                )
+                for line in lines
+            ],
+        )
     else:
         document.save(update_fields=_FROZEN_FIELDS)
-    document.number = _series_number(document)
-    document.status = Document.Status.ISSUED
-    document._loaded_status = document.status
+        numbering.number_draft(document)
     transaction.on_commit(lambda: _enqueue_render(document.pk))
 
 
@@ -308,7 +251,6 @@ def create_billing_note(
     request_digest: str = "",
 ) -> Document:
     """Create a billing note with its lines and, unless ``issue`` is false, issue it at once."""
-    validate_lines(lines)
     document = Document(
         kind=Document.Kind.BILLING_NOTE,
         customer_id=profile.customer_id,
@@ -319,6 +261,7 @@ def create_billing_note(
     if issue:
         _freeze(document, lines, issued_on=timezone.localdate(), rate=None)
     else:
+        validate_lines(lines)
         document.save()
         _add_lines(document, lines)
     return document
