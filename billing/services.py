@@ -135,7 +135,7 @@ def _freeze(
     """Issue ``document``: amounts, seller and buyer frozen, numbered last, PDF after commit.
 
     The number is taken in the last statement (see billing.numbering); on PostgreSQL a new
-    document, its lines and its number are that one statement.
+    document is two statements: its row with its lines, then its number.
     """
     validate_lines(lines)
     if rate is None:
