@@ -43,6 +43,34 @@ def thai_mobile_e164(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def thai_phone_e164(value: str) -> str | None:
+    """``value`` as +66… when it is a Thai landline or mobile number, else None.
+
+    The sign-up rules without the mobile-only one (billing profiles take an office
+    landline); the caller words the error for its own form.
+    """
+    try:
+        number = phonenumbers.parse(value, "TH")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != 66 or not phonenumbers.is_valid_number_for_region(
+        number, "TH"
+    ):
+        return None
+    kind = phonenumbers.number_type(number)
+    national = str(number.national_number)
+    if kind not in (
+        phonenumbers.PhoneNumberType.FIXED_LINE,
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ) and not (
+        kind == phonenumbers.PhoneNumberType.VOIP
+        and national.startswith(_VOIP_MOBILE_PREFIXES)
+    ):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def masked(e164: str) -> str:
     """The number with all but the last three digits hidden, for pages and logs."""
     if len(e164) <= 3:

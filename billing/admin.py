@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from billing import services
 from billing.forms import AdjustmentForm, PaymentForm, ReplacementForm
 from billing.models import BillingProfile, Document, DocumentLine, Payment, VatRate
+from onespace.thaidates import format_date
 
 
 @admin.register(BillingProfile)
@@ -105,7 +106,7 @@ class DocumentAdmin(admin.ModelAdmin):
         "status",
         "buyer_name",
         "total",
-        "issued_on",
+        "issued_on_display",
         "is_cancelled_display",
         "pdf_link",
     )
@@ -120,7 +121,7 @@ class DocumentAdmin(admin.ModelAdmin):
         "number",
         "kind",
         "status",
-        "issued_on",
+        "issued_on_display",
         "customer",
         "vat_rate",
         "subtotal",
@@ -140,8 +141,9 @@ class DocumentAdmin(admin.ModelAdmin):
         "payment",
         "original",
         "original_value",
+        "previous_value",
         "corrected_value",
-        "reason_code",
+        "reason_display",
         "reason_text",
         "replaces",
         "cancelled_at",
@@ -193,9 +195,18 @@ class DocumentAdmin(admin.ModelAdmin):
     def is_cancelled_display(self, obj: Document) -> bool:
         return obj.is_cancelled
 
+    @admin.display(description=_("issue date"), ordering="issued_on")
+    def issued_on_display(self, obj: Document) -> str:
+        # Buddhist era in Thai, like every other page (Django's th locale prints CE).
+        return format_date(obj.issued_on) if obj.issued_on else "—"
+
+    @admin.display(description=_("reason"))
+    def reason_display(self, obj: Document) -> str:
+        return obj.reason_display or "—"
+
     @admin.display(description=_("PDF"))
     def pdf_link(self, obj: Document) -> str:
-        if not obj.pdf:
+        if not obj.download_pdf:
             return "—"
         return format_html(
             '<a href="{}">PDF</a>', reverse("billing:document-pdf", args=[obj.pk])
@@ -226,17 +237,17 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Issue the selected drafts"), permissions=["issue"])
     def issue_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for document in queryset.filter(status=Document.Status.DRAFT).order_by("pk"):
+        for draft in queryset.filter(status=Document.Status.DRAFT).order_by("pk"):
             try:
-                services.issue_document(document)
+                issued = services.issue_document(draft)
             except ValidationError as error:
                 self.message_user(
-                    request, f"{document}: {' '.join(error.messages)}", messages.ERROR
+                    request, f"{draft}: {' '.join(error.messages)}", messages.ERROR
                 )
             else:
                 self.message_user(
                     request,
-                    _("Issued %(number)s.") % {"number": document.number},
+                    _("Issued %(number)s.") % {"number": issued.number},
                     messages.SUCCESS,
                 )
 
@@ -286,7 +297,7 @@ class DocumentAdmin(admin.ModelAdmin):
             if kind == Document.Kind.CREDIT_NOTE
             else Document.DEBIT_REASONS
         )
-        choices = [(r.value, r.label) for r in reasons]
+        choices = [(reason.value, reason.label) for reason in reasons]
         form.fields["reason_code"].choices = choices  # type: ignore[attr-defined]
         if request.method == "POST" and form.is_valid():
             try:
@@ -378,8 +389,9 @@ class PaymentAdmin(admin.ModelAdmin):
     form = PaymentForm
     list_display = (
         "billing_note",
-        "received_on",
+        "received_on_display",
         "net_received",
+        "withholding_rate",
         "withheld_amount",
         "certificate_number",
         "missing_certificate",
@@ -392,7 +404,14 @@ class PaymentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ()
-        return ("billing_note", "received_on", "net_received", "withheld_amount")
+        return (
+            "billing_note",
+            "received_on_display",
+            "net_received",
+            "withholding_rate",
+            "withheld_amount",
+            "certificate_link",
+        )
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -400,24 +419,41 @@ class PaymentAdmin(admin.ModelAdmin):
                 "billing_note",
                 "received_on",
                 "net_received",
-                "withheld_amount",
+                "withholding_rate",
                 "certificate_number",
+                "certificate",
             )
         return (
             "billing_note",
-            "received_on",
+            "received_on_display",
             "net_received",
+            "withholding_rate",
             "withheld_amount",
             "certificate_number",
             "certificate_received_on",
+            "certificate",
+            "certificate_link",
         )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    @admin.display(description=_("received on"), ordering="received_on")
+    def received_on_display(self, obj: Payment) -> str:
+        return format_date(obj.received_on)
+
     @admin.display(description=_("certificate missing"), boolean=True)
     def missing_certificate(self, obj: Payment) -> bool:
         return obj.is_certificate_missing
+
+    @admin.display(description=_("certificate PDF"))
+    def certificate_link(self, obj: Payment) -> str:
+        if not obj.certificate_pdf:
+            return "—"
+        return format_html(
+            '<a href="{}">PDF</a>',
+            reverse("billing:payment-certificate", args=[obj.pk]),
+        )
 
     def save_model(
         self, request: HttpRequest, obj: Payment, form: Any, change: bool
@@ -427,18 +463,26 @@ class PaymentAdmin(admin.ModelAdmin):
                 obj,
                 certificate_number=obj.certificate_number,
                 received_on=obj.certificate_received_on or obj.received_on,
+                certificate=form.cleaned_data.get("certificate"),
             )
             return
         payment = services.record_payment(
             form.cleaned_data["billing_note"],
             received_on=form.cleaned_data["received_on"],
             net_received=form.cleaned_data["net_received"],
-            withheld_amount=form.cleaned_data["withheld_amount"] or Decimal(0),
+            withholding_rate=form.cleaned_data["withholding_rate"] or Decimal(0),
             certificate_number=form.cleaned_data["certificate_number"],
+            certificate=form.cleaned_data.get("certificate"),
             recorded_by=request.user,
         )
         obj.pk = payment.pk
         obj._state.adding = False
+        invoice = payment.tax_invoices.get()
+        self.message_user(
+            request,
+            _("Issued %(number)s.") % {"number": invoice.number},
+            messages.SUCCESS,
+        )
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: Any = None

@@ -6,8 +6,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 SATANG = Decimal("0.01")
 HUNDRED = Decimal(100)
-# Revenue Department withholding rate on services paid by a juristic person.
-WITHHOLDING_RATE = Decimal(3)
 
 
 def to_satang(value: Decimal) -> Decimal:
@@ -25,9 +23,9 @@ def vat_on(value: Decimal, rate: Decimal) -> Decimal:
     return to_satang(value * rate / HUNDRED)
 
 
-def withholding_on(value: Decimal) -> Decimal:
-    """3 % income tax withheld on a service value before VAT."""
-    return to_satang(value * WITHHOLDING_RATE / HUNDRED)
+def withholding_on(value: Decimal, rate: Decimal) -> Decimal:
+    """Income tax withheld at ``rate`` percent of a service value before VAT, to the satang."""
+    return to_satang(value * rate / HUNDRED)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,15 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, register
 from stdnum.th import tin
+
+# The tax ID settings.py starts with: an example, not the company's (see services).
+PLACEHOLDER_SELLER_TAX_ID = "0107536000315"
+
+
+def _digits(value: str, count: int) -> bool:
+    return len(value) == count and value.isascii() and value.isdigit()
 
 
 @register()
@@ -22,23 +29,46 @@ def check_seller(app_configs: Any = None, **kwargs: Any) -> list[Error]:
             errors.append(
                 Error(
                     f"BILLING_SELLER[{key!r}] is empty; tax invoices must show it.",
+                    hint=f"Set BILLING_SELLER_{key.upper()}.",
                     id="billing.E001",
                 )
             )
-    if seller.get("tax_id") and not tin.is_valid(str(seller["tax_id"])):
+    tax_id = str(seller.get("tax_id", ""))
+    # 13 ASCII digits exactly: stdnum alone also accepts dashes and spaces.
+    if tax_id and not (_digits(tax_id, 13) and tin.is_valid(tax_id)):
         errors.append(
             Error(
                 "BILLING_SELLER['tax_id'] is not a valid 13-digit Thai tax ID.",
-                hint="Set BILLING_SELLER_TAX_ID to the company's taxpayer number.",
+                hint="Set BILLING_SELLER_TAX_ID to the company's taxpayer number, "
+                "13 digits without dashes.",
                 id="billing.E002",
             )
         )
     branch = str(seller.get("branch", ""))
-    if branch and not (len(branch) == 5 and branch.isdigit()):
+    if branch and not _digits(branch, 5):
         errors.append(
             Error(
                 "BILLING_SELLER['branch'] must be 5 digits (00000 for the head office).",
+                hint="Set BILLING_SELLER_BRANCH.",
                 id="billing.E003",
             )
         )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_seller_is_not_the_example(
+    app_configs: Any = None, **kwargs: Any
+) -> list[Error]:
+    """Production issues tax documents in the company's own name, not the example's."""
+    seller = getattr(settings, "BILLING_SELLER", None)
+    if isinstance(seller, dict) and seller.get("tax_id") == PLACEHOLDER_SELLER_TAX_ID:
+        return [
+            Error(
+                "BILLING_SELLER is the example seller; issuing is refused until it is set.",
+                hint="Set BILLING_SELLER_NAME, BILLING_SELLER_ADDRESS, "
+                "BILLING_SELLER_TAX_ID and BILLING_SELLER_BRANCH.",
+                id="billing.E004",
+            )
+        ]
+    return []

@@ -1,22 +1,65 @@
+import unicodedata
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.phone import thai_phone_e164
 from billing import services
-from billing.models import BillingProfile, Document, Payment
+from billing.models import (
+    BillingProfile,
+    Document,
+    Payment,
+    is_juristic_tax_id,
+)
+
+# Thai digits (๐-๙) are what a Thai keyboard types; NFKC turns full-width digits (０-９),
+# dashes and spaces into ASCII ones.
+_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
-class BillingProfileForm(forms.ModelForm):
+def ascii_digits(value: str) -> str:
+    """``value`` with Thai and full-width digits, dashes and spaces written in ASCII."""
+    return unicodedata.normalize("NFKC", value).translate(_THAI_DIGITS).strip()
+
+
+class PoliteErrorsMixin:
+    """Field errors as whole sentences in the reader's language (Django's Thai has gaps)."""
+
+    error_messages_by_code = {
+        "required": _("Please fill in this field."),
+        "max_length": _(
+            "Please use at most %(limit_value)d characters (this has %(show_value)d)."
+        ),
+        "null_characters_not_allowed": _(
+            "This text contains a character that cannot be stored; please type it again."
+        ),
+        "invalid_choice": _("Please choose one of the options listed."),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            field.error_messages.update(self.error_messages_by_code)
+
+
+class BillingProfileForm(PoliteErrorsMixin, forms.ModelForm):
     """A customer's billing profile: the details printed on their tax invoices."""
 
     # Wider than 13 so a number pasted with dashes reaches clean_tax_id.
     tax_id = forms.CharField(
         label=_("tax ID"),
-        max_length=20,
+        max_length=40,
         help_text=_("13-digit taxpayer identification number."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("phone"),
+        max_length=40,
+        help_text=_("A landline (02 123 4567) or a mobile number (081 234 5678)."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
 
     class Meta:
@@ -34,23 +77,52 @@ class BillingProfileForm(forms.ModelForm):
             "phone",
             "is_default",
         )
+        error_messages = {
+            "email": {"invalid": _("Enter an email address such as name@example.com.")}
+        }
         widgets = {
-            "tax_id": forms.TextInput(
-                attrs={"inputmode": "numeric", "autocomplete": "off"}
-            ),
             "branch": forms.TextInput(attrs={"inputmode": "numeric"}),
             "postcode": forms.TextInput(
                 attrs={"inputmode": "numeric", "autocomplete": "postal-code"}
             ),
-            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         }
 
     def clean_tax_id(self) -> str:
-        # People paste tax IDs with dashes and spaces (0-1075-36000-31-5).
-        return "".join(ch for ch in self.cleaned_data["tax_id"] if ch not in " -")
+        # People paste tax IDs with dashes and spaces (0-1075-36000-31-5), in Thai digits too.
+        value = ascii_digits(self.cleaned_data["tax_id"])
+        return "".join(ch for ch in value if ch not in " -")
 
     def clean_branch(self) -> str:
-        return self.cleaned_data["branch"].strip()
+        return ascii_digits(self.cleaned_data["branch"])
+
+    def clean_postcode(self) -> str:
+        return ascii_digits(self.cleaned_data["postcode"])
+
+    def clean_phone(self) -> str:
+        e164 = thai_phone_e164(ascii_digits(self.cleaned_data["phone"]))
+        if e164 is None:
+            raise ValidationError(
+                _(
+                    "Enter a Thai phone number: a landline such as 02 123 4567 or a "
+                    "mobile number such as 081 234 5678."
+                ),
+                code="invalid",
+            )
+        return e164
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        tax_id, branch = cleaned.get("tax_id"), cleaned.get("branch")
+        # Revenue Code s.86/4 (3): a company buyer's branch is printed; a person has none.
+        if tax_id and branch == "" and is_juristic_tax_id(tax_id):
+            self.add_error(
+                "branch",
+                _(
+                    "A company gives its branch: 00000 for the head office, otherwise "
+                    "the 5-digit branch number."
+                ),
+            )
+        return cleaned
 
 
 class MoneyField(forms.DecimalField):
@@ -62,8 +134,27 @@ class MoneyField(forms.DecimalField):
         super().__init__(**kwargs)  # type: ignore[arg-type]
 
 
+class CertificateFileField(forms.FileField):
+    """The 50 ทวิ withholding certificate as a PDF of at most 5 MB."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("withholding certificate (50 ทวิ), PDF"))
+        kwargs.setdefault(
+            "widget", forms.ClearableFileInput(attrs={"accept": "application/pdf"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        upload = super().clean(data, initial)
+        if upload:
+            services.check_certificate_pdf(upload)
+        return upload
+
+
 class PaymentForm(forms.ModelForm):
     """Finance records money received against an issued billing note."""
+
+    certificate = CertificateFileField(required=False)
 
     class Meta:
         model = Payment
@@ -71,7 +162,7 @@ class PaymentForm(forms.ModelForm):
             "billing_note",
             "received_on",
             "net_received",
-            "withheld_amount",
+            "withholding_rate",
             "certificate_number",
         )
 
@@ -82,20 +173,31 @@ class PaymentForm(forms.ModelForm):
                 kind=Document.Kind.BILLING_NOTE, received_payment__isnull=True
             )
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         note = cleaned.get("billing_note")
+        received_on = cleaned.get("received_on")
         net = cleaned.get("net_received")
-        if note is not None and net is not None:
+        if note is not None and received_on is not None and net is not None:
             try:
                 services.paid_in_full(
                     note,
+                    received_on=received_on,
                     net_received=net,
-                    withheld_amount=cleaned.get("withheld_amount") or Decimal(0),
+                    withholding_rate=cleaned.get("withholding_rate") or Decimal(0),
                 )
             except ValidationError as error:
                 self.add_error(None, error)
         return cleaned
+
+
+class CertificateForm(PoliteErrorsMixin, forms.Form):
+    """The customer (or finance) hands in the 50 ทวิ certificate for a payment."""
+
+    certificate_number = forms.CharField(
+        label=_("withholding certificate (50 ทวิ) number"), max_length=50
+    )
+    certificate = CertificateFileField()
 
 
 class AdjustmentForm(forms.Form):

@@ -19,12 +19,12 @@ from billing.provinces import Province
 
 HEAD_OFFICE = "00000"
 
-five_digits = RegexValidator(r"^\d{5}\Z", _("Enter exactly 5 digits."))
+five_digits = RegexValidator(r"^[0-9]{5}\Z", _("Enter exactly 5 digits."))
 
 
 def validate_tax_id(value: str) -> None:
     """Revenue Code: a 13-digit taxpayer number whose last digit is a mod-11 check digit."""
-    if not (len(value) == 13 and value.isdigit()):
+    if not (len(value) == 13 and value.isascii() and value.isdigit()):
         raise ValidationError(
             _("A tax ID has exactly 13 digits."), code="tax_id_length"
         )
@@ -38,8 +38,19 @@ def validate_tax_id(value: str) -> None:
 
 
 def branch_label(branch: str) -> str:
-    """สำนักงานใหญ่ for 00000, otherwise สาขาที่ NNNNN (the wording s.86/4 documents use)."""
+    """สำนักงานใหญ่ for 00000, สาขาที่ NNNNN for a branch, nothing for a buyer without one.
+
+    The wording s.86/4 documents use; a person has no head office (the Director-General's
+    VAT Notice No. 199 asks for the branch of a buyer that is a VAT-registered business).
+    """
+    if not branch:
+        return ""
     return "สำนักงานใหญ่" if branch == HEAD_OFFICE else f"สาขาที่ {branch}"
+
+
+def is_juristic_tax_id(tax_id: str) -> bool:
+    """Juristic persons' taxpayer numbers start with 0; a person's ID card number never does."""
+    return tax_id.startswith("0")
 
 
 class BillingProfileQuerySet(models.QuerySet["BillingProfile"]):
@@ -81,9 +92,12 @@ class BillingProfile(models.Model):
     branch = models.CharField(
         _("branch"),
         max_length=5,
-        default=HEAD_OFFICE,
+        blank=True,
         validators=[five_digits],
-        help_text=_("00000 for the head office, otherwise the 5-digit branch number."),
+        help_text=_(
+            "A company: 00000 for the head office, otherwise the 5-digit branch number. "
+            "Leave empty for a person."
+        ),
     )
     email = models.EmailField(_("billing email"))
     phone = models.CharField(_("phone"), max_length=20)
@@ -102,18 +116,26 @@ class BillingProfile(models.Model):
                 fields=["customer"],
                 condition=Q(is_default=True),
                 name="billing_one_default_profile_per_customer",
+                violation_error_message=_(
+                    "You already have a default billing profile."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(postcode__regex=r"^[0-9]{5}$"),
                 name="billing_profile_postcode_5_digits",
+                violation_error_message=_("A postcode has exactly 5 digits."),
             ),
             models.CheckConstraint(
-                condition=Q(branch__regex=r"^[0-9]{5}$"),
+                condition=Q(branch="") | Q(branch__regex=r"^[0-9]{5}$"),
                 name="billing_profile_branch_5_digits",
+                violation_error_message=_(
+                    "A branch number has exactly 5 digits (00000 for the head office)."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(tax_id__regex=r"^[0-9]{13}$"),
                 name="billing_profile_tax_id_13_digits",
+                violation_error_message=_("A tax ID has exactly 13 digits."),
             ),
         ]
 
@@ -126,6 +148,10 @@ class BillingProfile(models.Model):
     @property
     def branch_label(self) -> str:
         return branch_label(self.branch)
+
+    @property
+    def is_company(self) -> bool:
+        return is_juristic_tax_id(self.tax_id)
 
     @property
     def address(self) -> str:
@@ -240,29 +266,48 @@ class Document(models.Model):
         ISSUED = "issued", _("Issued")
 
     class Reason(models.TextChoices):
-        # ETDA e-Tax invoice standard reason codes (Revenue Department).
-        CDNS01 = "CDNS01", _("Price reduced: goods not as agreed (CDNS01)")
-        CDNS02 = "CDNS02", _("Goods damaged, short or returned (CDNS02)")
-        CDNS03 = (
-            "CDNS03",
-            _("Service fee reduced: service short of the agreement (CDNS03)"),
-        )
-        CDNS04 = "CDNS04", _("Overcharged by miscalculation (CDNS04)")
-        DBNS01 = "DBNS01", _("Price increased: goods over the agreement (DBNS01)")
-        DBNS02 = (
-            "DBNS02",
-            _("Service fee increased: service beyond the agreement (DBNS02)"),
-        )
-        OTHER = "99", _("Other reason (99)")
+        # ETDA's reason codes for services (Thai_MessageFunctionCode, e-Tax v2.1), the
+        # Revenue Department's list for s.86/9 and s.86/10 notes.
+        CDNS01 = "CDNS01", _("Service price reduced (CDNS01)")
+        CDNS02 = "CDNS02", _("Service short of the contract (CDNS02)")
+        CDNS03 = "CDNS03", _("Overcharged by a calculation error (CDNS03)")
+        CDNS04 = "CDNS04", _("Service contract ended (CDNS04)")
+        CDNS99 = "CDNS99", _("Other reason, described (CDNS99)")
+        DBNS01 = "DBNS01", _("Service price increased (DBNS01)")
+        DBNS02 = "DBNS02", _("Undercharged by a calculation error (DBNS02)")
+        DBNS99 = "DBNS99", _("Other reason, described (DBNS99)")
 
+    # ETDA's Thai wording, printed on the note whatever the reader's language.
+    REASON_WORDING = {
+        Reason.CDNS01: "ลดราคาค่าบริการ (บริการผิดข้อกำหนดที่ตกลงกัน)",
+        Reason.CDNS02: "ค่าบริการขาดจำนวน",
+        Reason.CDNS03: "คำนวณราคาค่าบริการผิดพลาดสูงกว่าที่เป็นจริง",
+        Reason.CDNS04: "บอกเลิกสัญญาบริการ",
+        Reason.CDNS99: "เหตุอื่น (ระบุสาเหตุ)",
+        Reason.DBNS01: "การเพิ่มราคาค่าบริการ (บริการเกินกว่าข้อกำหนดที่ตกลงกัน)",
+        Reason.DBNS02: "คำนวณราคาค่าบริการผิดพลาดต่ำกว่าที่เป็นจริง",
+        Reason.DBNS99: "เหตุอื่น (ระบุสาเหตุ)",
+    }
     CREDIT_REASONS = (
         Reason.CDNS01,
         Reason.CDNS02,
         Reason.CDNS03,
         Reason.CDNS04,
-        Reason.OTHER,
+        Reason.CDNS99,
     )
-    DEBIT_REASONS = (Reason.DBNS01, Reason.DBNS02, Reason.OTHER)
+    DEBIT_REASONS = (Reason.DBNS01, Reason.DBNS02, Reason.DBNS99)
+    OTHER_REASONS = (Reason.CDNS99, Reason.DBNS99)
+    # Notes issued before the ETDA list was followed printed these labels for their codes
+    # (the same code once meant something else); they keep them (Revenue Code s.87/3).
+    EARLIER_REASON_LABELS = {
+        "CDNS01": "ลดราคาสินค้าที่ขาย เนื่องจากสินค้าไม่ตรงตามข้อกำหนด (CDNS01)",
+        "CDNS02": "สินค้าชำรุดเสียหาย ขาดจำนวน หรือส่งคืน (CDNS02)",
+        "CDNS03": "ลดค่าบริการ เนื่องจากบริการไม่เป็นไปตามข้อกำหนด (CDNS03)",
+        "CDNS04": "คำนวณราคาผิดพลาดสูงกว่าที่เป็นจริง (CDNS04)",
+        "DBNS01": "เพิ่มราคาสินค้า เนื่องจากสินค้าเกินกว่าที่ตกลง (DBNS01)",
+        "DBNS02": "เพิ่มค่าบริการ เนื่องจากบริการเกินกว่าที่ตกลง (DBNS02)",
+        "99": "เหตุอื่น (99)",
+    }
     PREFIXES = {
         Kind.BILLING_NOTE: "BN",
         Kind.TAX_INVOICE: "RT",
@@ -270,9 +315,17 @@ class Document(models.Model):
         Kind.DEBIT_NOTE: "DN",
     }
     # Columns that may still change on an issued row, once each: the rendered PDF, the
-    # cancellation mark, and the customer and profile links (cleared when an account or
-    # profile is deleted; the buyer snapshot stays). The PostgreSQL trigger enforces the same list.
-    LATE_FIELDS = ("pdf", "cancelled_at", "cancellation_reason", "customer", "profile")
+    # cancellation mark, the rendering that shows it, and the customer and profile links
+    # (cleared when an account or profile is deleted; the buyer snapshot stays). The
+    # PostgreSQL trigger enforces the same list.
+    LATE_FIELDS = (
+        "pdf",
+        "cancelled_at",
+        "cancellation_reason",
+        "cancelled_pdf",
+        "customer",
+        "profile",
+    )
 
     kind = models.CharField(
         _("kind"), max_length=20, choices=Kind, default=Kind.BILLING_NOTE
@@ -381,14 +434,32 @@ class Document(models.Model):
         editable=False,
         verbose_name=_("original tax invoice"),
     )
+    # s.86/9, s.86/10: the value on the original invoice; a later note also shows the value
+    # before it (after the notes already issued); notes issued before both were stored kept
+    # the value before them in original_value and have no previous_value.
     original_value = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, editable=False
+        _("value on the original tax invoice"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        editable=False,
+    )
+    previous_value = models.DecimalField(
+        _("value before this note"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        editable=False,
     )
     corrected_value = models.DecimalField(
-        max_digits=14, decimal_places=2, null=True, editable=False
+        _("corrected value"), max_digits=14, decimal_places=2, null=True, editable=False
     )
     reason_code = models.CharField(
         _("reason"), max_length=6, choices=Reason, blank=True, editable=False
+    )
+    # The code and ETDA wording as printed, frozen at issue.
+    reason_label = models.CharField(
+        _("reason as printed"), max_length=120, blank=True, editable=False
     )
     reason_text = models.CharField(
         _("reason details"), max_length=300, blank=True, editable=False
@@ -410,8 +481,10 @@ class Document(models.Model):
         max_length=120, unique=True, null=True, blank=True, editable=False
     )
     request_digest = models.CharField(max_length=64, blank=True, editable=False)
-    # Name of the rendered PDF in the "private" storage (outside the web root).
+    # Names in the "private" storage (outside the web root): the PDF as issued and sent,
+    # and, once cancelled, the rendering marked ยกเลิก that downloads give from then on.
     pdf = models.CharField(max_length=200, blank=True, editable=False)
+    cancelled_pdf = models.CharField(max_length=200, blank=True, editable=False)
 
     objects = DocumentQuerySet.as_manager()
     # The status as loaded from the database, so save() knows an issued row.
@@ -492,10 +565,53 @@ class Document(models.Model):
         return self.kind != self.Kind.BILLING_NOTE
 
     @property
+    def value_before(self) -> Decimal | None:
+        """The value before this note: after every note issued earlier against the original."""
+        if self.previous_value is not None:
+            return self.previous_value
+        return self.original_value
+
+    @property
     def difference(self) -> Decimal | None:
-        if self.original_value is None or self.corrected_value is None:
+        before = self.value_before
+        if before is None or self.corrected_value is None:
             return None
-        return abs(self.original_value - self.corrected_value)
+        return abs(before - self.corrected_value)
+
+    @property
+    def reason_display(self) -> str:
+        """The reason as printed on the note: its code and ETDA's Thai wording."""
+        if self.reason_label:
+            return self.reason_label
+        return self.EARLIER_REASON_LABELS.get(self.reason_code, self.reason_code)
+
+    @property
+    def buyer_is_company(self) -> bool:
+        return is_juristic_tax_id(self.buyer_tax_id)
+
+    @property
+    def receipt(self) -> "Document | None":
+        """For a paid billing note: the receipt/tax invoice that stands for it now."""
+        if self.kind != self.Kind.BILLING_NOTE or self.pk is None:
+            return None
+        return (
+            Document.objects.issued()
+            .filter(
+                billing_note=self, kind=self.Kind.TAX_INVOICE, cancelled_at__isnull=True
+            )
+            .first()
+        )
+
+    @property
+    def is_superseded(self) -> bool:
+        """A billing note whose receipt carries other amounts (a VAT rate change, s.78/1)."""
+        receipt = self.receipt
+        return receipt is not None and receipt.total != self.total
+
+    @property
+    def download_pdf(self) -> str:
+        """The file a download gives: the cancelled rendering once there is one."""
+        return self.cancelled_pdf or self.pdf
 
     @property
     def seller_branch_label(self) -> str:
@@ -551,10 +667,14 @@ class DocumentLine(models.Model):
         ordering = ["position", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(quantity__gt=0), name="billing_line_quantity_positive"
+                condition=Q(quantity__gt=0),
+                name="billing_line_quantity_positive",
+                violation_error_message=_("The quantity must be more than zero."),
             ),
             models.CheckConstraint(
-                condition=Q(unit_price__gte=0), name="billing_line_price_not_negative"
+                condition=Q(unit_price__gte=0),
+                name="billing_line_price_not_negative",
+                violation_error_message=_("The unit price cannot be negative."),
             ),
         ]
 
@@ -573,6 +693,27 @@ class PaymentQuerySet(models.QuerySet["Payment"]):
         """Payments with tax withheld whose 50 ทวิ certificate has not arrived yet."""
         return self.filter(withheld_amount__gt=0, certificate_number="")
 
+    def visible_to(self, user: Any) -> "PaymentQuerySet":
+        """Payments ``user`` may see: all for finance, those of their own bills for a customer."""
+        if user.has_perm("billing.view_payment"):
+            return self
+        if user.is_staff:
+            return self.none()
+        return self.filter(billing_note__customer=user)
+
+
+# Revenue Department Order Tor.Por. 4/2528: rates a payer withholds on service fees (1 % for
+# transport, 1.5 % for some government payers, 2 % for advertising, 3 % for services,
+# 5 % for rent), on the value before VAT.
+WITHHOLDING_RATES = (
+    (Decimal("0.00"), _("Nothing withheld")),
+    (Decimal("1.00"), "1 %"),
+    (Decimal("1.50"), "1.5 %"),
+    (Decimal("2.00"), "2 %"),
+    (Decimal("3.00"), "3 %"),
+    (Decimal("5.00"), "5 %"),
+)
+
 
 class Payment(models.Model):
     """Money received against a billing note; recording it issues the receipt/tax invoice (s.78/1)."""
@@ -587,12 +728,20 @@ class Payment(models.Model):
     net_received = models.DecimalField(
         _("net amount received"), max_digits=14, decimal_places=2
     )
+    withholding_rate = models.DecimalField(
+        _("withholding rate"),
+        max_digits=4,
+        decimal_places=2,
+        choices=WITHHOLDING_RATES,
+        default=Decimal("0.00"),
+        help_text=_("The rate the customer withheld on the value before VAT, if any."),
+    )
     withheld_amount = models.DecimalField(
         _("income tax withheld"),
         max_digits=14,
         decimal_places=2,
         default=Decimal("0.00"),
-        help_text=_("3 % withheld by a juristic customer, if any."),
+        editable=False,
     )
     certificate_number = models.CharField(
         _("withholding certificate (50 ทวิ) number"),
@@ -603,6 +752,8 @@ class Payment(models.Model):
     certificate_received_on = models.DateField(
         _("certificate received on"), null=True, blank=True
     )
+    # Name of the uploaded certificate (PDF) in the "private" storage.
+    certificate_pdf = models.CharField(max_length=200, blank=True, editable=False)
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -623,10 +774,21 @@ class Payment(models.Model):
             models.CheckConstraint(
                 condition=Q(net_received__gte=0),
                 name="billing_payment_net_not_negative",
+                violation_error_message=_("The amount received cannot be negative."),
             ),
             models.CheckConstraint(
                 condition=Q(withheld_amount__gte=0),
                 name="billing_payment_withheld_not_negative",
+                violation_error_message=_("The withheld amount cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    withholding_rate__in=[rate for rate, _label in WITHHOLDING_RATES]
+                ),
+                name="billing_payment_withholding_rate_allowed",
+                violation_error_message=_(
+                    "Choose a withholding rate of 1, 1.5, 2, 3 or 5 %, or nothing."
+                ),
             ),
         ]
 

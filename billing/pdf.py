@@ -13,15 +13,24 @@ ORIGINAL_AND_COPY = (False, True)
 def document_html(
     document: Document,
     *,
-    copies: tuple[bool, ...] = ORIGINAL_AND_COPY,
+    is_copy: bool = False,
     lines: Sequence[DocumentLine] | None = None,
+    show_cancellation: bool | None = None,
 ) -> str:
-    """HTML of the document: the original (ต้นฉบับ) then, by default, a copy (สำเนา)."""
+    """HTML of one copy of the document: the original (ต้นฉบับ) or a copy (สำเนา)."""
     if lines is None:
         lines = list(document.lines.all())
+    if show_cancellation is None:
+        show_cancellation = document.is_cancelled
     return render_to_string(
         "billing/pdf/document.html",
-        {"document": document, "lines": lines, "copies": copies, "fonts": FONTS},
+        {
+            "document": document,
+            "lines": lines,
+            "is_copy": is_copy,
+            "show_cancellation": show_cancellation,
+            "fonts": FONTS,
+        },
     )
 
 
@@ -30,6 +39,23 @@ def render_pdf(
     *,
     copies: tuple[bool, ...] = ORIGINAL_AND_COPY,
     lines: Sequence[DocumentLine] | None = None,
+    show_cancellation: bool | None = None,
 ) -> bytes:
-    """The PDF of an issued document."""
-    return html_to_pdf(document_html(document, copies=copies, lines=lines))
+    """The PDF of an issued document: the original, then by default a copy.
+
+    Each copy is laid out on its own, so its pages count หน้า 1/n from its first page.
+    """
+    if lines is None:
+        lines = list(document.lines.all())
+    return html_to_pdf(
+        [
+            document_html(
+                document,
+                is_copy=is_copy,
+                lines=lines,
+                show_cancellation=show_cancellation,
+            )
+            for is_copy in copies
+        ],
+        font_css=False,
+    )

@@ -112,6 +112,7 @@ privacy.not_personal(
 privacy.not_personal(
     Document,
     "reason_text",
+    "reason_label",
     "cancellation_reason",
     reason=_(
         "Finance's account of why a document was corrected, about the document, not a person."

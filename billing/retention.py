@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from billing.models import Document
+from billing.models import Document, Payment
 
 YEARS_KEPT = 5
 
@@ -57,10 +57,11 @@ def purge_expired_documents(now: datetime | None = None) -> int:
                 removed = cursor.fetchall()
         else:
             removed = _purge_in_python(timezone.localdate(now or timezone.now()))
+        # One row per file: a document's PDF, its cancelled rendering, a certificate.
         files = [pdf for _pk, pdf in removed if pdf]
         if files:
             transaction.on_commit(lambda: _delete_files(files))
-    return len(removed)
+    return len({pk for pk, _pdf in removed})
 
 
 def _purge_in_python(today: date) -> list[tuple[int, str]]:
@@ -90,9 +91,18 @@ def _purge_in_python(today: date) -> list[tuple[int, str]]:
         if not cited & doomed:
             break
         doomed -= cited
-    removed = list(
-        Document.objects.filter(pk__in=doomed).values_list("pk", "pdf").order_by("pk")
-    )
+    documents = Document.objects.filter(pk__in=doomed).order_by("pk")
+    removed: list[tuple[int, str]] = []
+    for pk, pdf, cancelled_pdf in documents.values_list("pk", "pdf", "cancelled_pdf"):
+        removed.append((pk, pdf))
+        if cancelled_pdf:
+            removed.append((pk, cancelled_pdf))
+    removed += [
+        (note_pk, name)
+        for note_pk, name in Payment.objects.filter(billing_note__in=doomed)
+        .exclude(certificate_pdf="")
+        .values_list("billing_note_id", "certificate_pdf")
+    ]
     Document.objects.filter(pk__in=doomed).delete_for_retention_purge()
     return removed
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import Sum
@@ -16,20 +16,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.emails import build_email
-from billing import arithmetic
+from billing import arithmetic, numbering
+from billing.checks import PLACEHOLDER_SELLER_TAX_ID
 from billing.models import (
+    WITHHOLDING_RATES,
     BillingProfile,
     Document,
     DocumentLine,
-    NumberSeries,
     Payment,
     VatRate,
 )
-from onespace.thaidates import buddhist_year
+from onespace.thaidates import thai_date
 
 # Amounts are stored with 14 digits (12 before the point); with any VAT rate up to
 # 100 % a bill below this stays storable.
 MAX_SUBTOTAL = Decimal("100000000000")
+# An uploaded 50 ทวิ certificate: one scanned page is far below this.
+MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,26 @@ def validate_lines(lines: Sequence[LineInput]) -> None:
         raise ValidationError({"lines": errors})
 
 
+def is_placeholder_seller() -> bool:
+    """Whether BILLING_SELLER still carries the example details settings start with."""
+    return bool(settings.BILLING_SELLER.get("tax_id") == PLACEHOLDER_SELLER_TAX_ID)
+
+
 def seller_snapshot() -> dict[str, str]:
-    """The company's own details from settings.BILLING_SELLER, as printed (s.86/4 (1))."""
+    """The company's own details from settings.BILLING_SELLER, as printed (s.86/4 (1)).
+
+    Outside DEBUG the example seller is refused: a tax invoice must name the seller who
+    issues it (s.86/4 (1)), so production sets BILLING_SELLER_*.
+    """
+    if is_placeholder_seller() and not settings.DEBUG:
+        raise ValidationError(
+            _(
+                "Tax documents cannot be issued with the example seller: set "
+                "BILLING_SELLER_NAME, BILLING_SELLER_ADDRESS, BILLING_SELLER_TAX_ID "
+                "and BILLING_SELLER_BRANCH first."
+            ),
+            code="placeholder_seller",
+        )
     seller = settings.BILLING_SELLER
     return {
         "seller_name": seller["name"],
@@ -104,33 +125,19 @@ def buyer_snapshot(profile: BillingProfile) -> dict[str, str]:
     }
 
 
-def take_number(kind: str, *, issued_on: datetime.date) -> str:
-    """Next number of ``kind``'s series for the year of ``issued_on``; no gap, no duplicate.
-
-    Must run inside the issuing transaction: the counter row stays locked until it commits,
-    so a rolled-back issue gives its number back and parallel issuers queue on the lock.
-    """
-    year = buddhist_year(issued_on)
-    # INSERT ... ON CONFLICT DO NOTHING: the first issuer of a year creates the row
-    # without racing others into an IntegrityError.
-    NumberSeries.objects.bulk_create(
-        [NumberSeries(kind=kind, year=year, last_number=0)], ignore_conflicts=True
-    )
-    series = NumberSeries.objects.select_for_update().get(kind=kind, year=year)
-    series.last_number += 1
-    series.save(update_fields=["last_number"])
-    prefix = Document.PREFIXES[Document.Kind(kind)]
-    return f"{prefix}{year}-{series.last_number:06d}"
-
-
 def _freeze(
-    document: Document, *, issued_on: datetime.date, rate: Decimal | None
+    document: Document,
+    lines: Sequence[LineInput],
+    *,
+    issued_on: datetime.date,
+    rate: Decimal | None,
 ) -> None:
-    """Compute amounts from the lines, snapshot seller and buyer, number and mark issued."""
-    lines = list(document.lines.all())
-    validate_lines(
-        [LineInput(line.description, line.quantity, line.unit_price) for line in lines]
-    )
+    """Issue ``document``: amounts, seller and buyer frozen, numbered last, PDF after commit.
+
+    The number is taken in the last statement (see billing.numbering); on PostgreSQL a new
+    document is two statements: its row with its lines, then its number.
+    """
+    validate_lines(lines)
     if rate is None:
         rate = VatRate.objects.in_force_on(issued_on).rate
     totals = arithmetic.totals(
@@ -145,19 +152,60 @@ def _freeze(
     if document.profile is not None:
         for name, value in buyer_snapshot(document.profile).items():
             setattr(document, name, value)
-        document.customer = document.profile.customer
+        document.customer_id = document.profile.customer_id
     document.issued_on = issued_on
     document.issued_at = timezone.now()
-    document.number = take_number(document.kind, issued_on=issued_on)
-    document.status = Document.Status.ISSUED
-    document.save()
+    if document.pk is None:
+        numbering.issue_new(
+            document,
+            [
+                DocumentLine(
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                )
+                for line in lines
+            ],
+        )
+    else:
+        document.save(update_fields=_FROZEN_FIELDS)
+        numbering.number_draft(document)
     transaction.on_commit(lambda: _enqueue_render(document.pk))
+
+
+# What issuing a drafted billing note writes before the number.
+_FROZEN_FIELDS = [
+    "customer",
+    "issued_on",
+    "issued_at",
+    "vat_rate",
+    "subtotal",
+    "vat_amount",
+    "total",
+    "seller_name",
+    "seller_address",
+    "seller_tax_id",
+    "seller_branch",
+    "buyer_name",
+    "buyer_address",
+    "buyer_tax_id",
+    "buyer_branch",
+    "buyer_email",
+    "buyer_phone",
+]
 
 
 def _enqueue_render(pk: int) -> None:
     from billing.tasks import render_document
 
     render_document.enqueue(pk)
+
+
+def _line_inputs(document: Document) -> list[LineInput]:
+    return [
+        LineInput(line.description, line.quantity, line.unit_price)
+        for line in document.lines.all()
+    ]
 
 
 def _add_lines(document: Document, lines: Iterable[LineInput]) -> None:
@@ -189,7 +237,7 @@ def issue_document(document: Document) -> Document:
         raise ValidationError(
             {"profile": _("Choose the customer's billing profile first.")}
         )
-    _freeze(locked, issued_on=timezone.localdate(), rate=None)
+    _freeze(locked, _line_inputs(locked), issued_on=timezone.localdate(), rate=None)
     return locked
 
 
@@ -203,40 +251,89 @@ def create_billing_note(
     request_digest: str = "",
 ) -> Document:
     """Create a billing note with its lines and, unless ``issue`` is false, issue it at once."""
-    validate_lines(lines)
-    document = Document.objects.create(
+    document = Document(
         kind=Document.Kind.BILLING_NOTE,
-        customer=profile.customer,
+        customer_id=profile.customer_id,
         profile=profile,
         idempotency_key=idempotency_key,
         request_digest=request_digest,
     )
-    _add_lines(document, lines)
     if issue:
-        _freeze(document, issued_on=timezone.localdate(), rate=None)
+        _freeze(document, lines, issued_on=timezone.localdate(), rate=None)
+    else:
+        validate_lines(lines)
+        document.save()
+        _add_lines(document, lines)
     return document
 
 
+def check_received_on(billing_note: Document, received_on: datetime.date) -> None:
+    """Refuse a received date in the future or before the billing note (s.78/1 tax point)."""
+    today = timezone.localdate()
+    if received_on > today:
+        raise ValidationError(
+            {
+                "received_on": _(
+                    "The money cannot have been received after today (%(today)s)."
+                )
+                % {"today": thai_date(today)}
+            }
+        )
+    if billing_note.issued_on is not None and received_on < billing_note.issued_on:
+        raise ValidationError(
+            {
+                "received_on": _(
+                    "The money cannot have been received before the billing note "
+                    "of %(date)s."
+                )
+                % {"date": thai_date(billing_note.issued_on)}
+            }
+        )
+
+
+def totals_on(billing_note: Document, received_on: datetime.date) -> arithmetic.Totals:
+    """The bill's amounts at the VAT rate in force on the day the money was received."""
+    rate = VatRate.objects.in_force_on(received_on).rate
+    return arithmetic.totals(
+        ((line.quantity, line.unit_price) for line in billing_note.lines.all()), rate
+    )
+
+
 def paid_in_full(
-    billing_note: Document, *, net_received: Decimal, withheld_amount: Decimal
-) -> None:
-    """Refuse a payment that does not settle the billing note (net + withheld = total)."""
-    errors: dict[str, Any] = {}
-    if withheld_amount < 0:
-        errors["withheld_amount"] = _("The withheld amount cannot be negative.")
-    elif withheld_amount not in (
-        Decimal(0),
-        arithmetic.withholding_on(billing_note.subtotal),
-    ):
-        errors["withheld_amount"] = _(
-            "Withholding is 3 %% of the value before VAT: %(amount)s baht, or nothing."
-        ) % {"amount": arithmetic.withholding_on(billing_note.subtotal)}
-    if net_received + withheld_amount != billing_note.total:
-        errors["net_received"] = _(
-            "Net received plus tax withheld must equal the bill total of %(total)s baht."
-        ) % {"total": billing_note.total}
-    if errors:
-        raise ValidationError(errors)
+    billing_note: Document,
+    *,
+    received_on: datetime.date,
+    net_received: Decimal,
+    withholding_rate: Decimal = Decimal(0),
+) -> arithmetic.Totals:
+    """Refuse a payment that does not settle the bill at the tax point's VAT rate.
+
+    Net received plus the tax withheld (the rate on the value before VAT, half-up to the
+    satang) equals the total; returns the amounts the receipt/tax invoice will carry.
+    """
+    check_received_on(billing_note, received_on)
+    allowed = [rate for rate, _label in WITHHOLDING_RATES]
+    if withholding_rate not in allowed:
+        raise ValidationError(
+            {
+                "withholding_rate": _(
+                    "Choose a withholding rate of 1, 1.5, 2, 3 or 5 %, or nothing."
+                )
+            }
+        )
+    totals = totals_on(billing_note, received_on)
+    withheld = arithmetic.withholding_on(totals.subtotal, withholding_rate)
+    if net_received + withheld != totals.total:
+        raise ValidationError(
+            {
+                "net_received": _(
+                    "Net received plus tax withheld (%(withheld)s baht) must equal the "
+                    "total of %(total)s baht at the VAT rate in force on the day received."
+                )
+                % {"withheld": withheld, "total": totals.total}
+            }
+        )
+    return totals
 
 
 @transaction.atomic
@@ -245,11 +342,17 @@ def record_payment(
     *,
     received_on: datetime.date,
     net_received: Decimal,
-    withheld_amount: Decimal = Decimal("0.00"),
+    withholding_rate: Decimal = Decimal("0.00"),
     certificate_number: str = "",
+    certificate: File | None = None,
     recorded_by: Any = None,
 ) -> Payment:
-    """Record a payment and issue the receipt/tax invoice (tax point is payment, s.78/1)."""
+    """Record a payment and issue the receipt/tax invoice dated the day the money arrived.
+
+    Revenue Code s.78/1: for a service the tax point is payment, so the receipt/tax invoice
+    carries the received date, its series is that date's year, and its VAT is the rate in
+    force that day, even when the billing note showed another.
+    """
     note = Document.objects.select_for_update().get(pk=billing_note.pk)
     if note.kind != Document.Kind.BILLING_NOTE or note.status != Document.Status.ISSUED:
         raise ValidationError(
@@ -259,36 +362,42 @@ def record_payment(
         raise ValidationError(
             {"billing_note": _("This billing note has already been paid.")}
         )
-    paid_in_full(note, net_received=net_received, withheld_amount=withheld_amount)
-    payment = Payment.objects.create(
+    totals = paid_in_full(
+        note,
+        received_on=received_on,
+        net_received=net_received,
+        withholding_rate=withholding_rate,
+    )
+    payment = Payment(
         billing_note=note,
         received_on=received_on,
         net_received=net_received,
-        withheld_amount=withheld_amount,
-        certificate_number=certificate_number.strip(),
-        certificate_received_on=timezone.localdate()
-        if certificate_number.strip()
-        else None,
+        withholding_rate=withholding_rate,
+        withheld_amount=arithmetic.withholding_on(totals.subtotal, withholding_rate),
         recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
     )
-    invoice = Document.objects.create(
+    if certificate_number.strip():
+        payment.certificate_number = certificate_number.strip()
+        payment.certificate_received_on = timezone.localdate()
+    payment.save()
+    if certificate is not None:
+        _store_certificate(payment, certificate)
+    invoice = Document(
         kind=Document.Kind.TAX_INVOICE,
-        customer=note.customer,
+        customer_id=note.customer_id,
         profile=note.profile,
         billing_note=note,
         payment=payment,
     )
-    _add_lines(
-        invoice,
-        [
-            LineInput(line.description, line.quantity, line.unit_price)
-            for line in note.lines.all()
-        ],
-    )
     if note.profile is None:
         # The profile was removed after the bill: keep the buyer the bill named.
         _copy_buyer(note, invoice)
-    _freeze(invoice, issued_on=timezone.localdate(), rate=note.vat_rate)
+    _freeze(
+        invoice,
+        _line_inputs(note),
+        issued_on=received_on,
+        rate=VatRate.objects.in_force_on(received_on).rate,
+    )
     return payment
 
 
@@ -304,18 +413,56 @@ def _copy_buyer(source: Document, target: Document) -> None:
         setattr(target, name, getattr(source, name))
 
 
+def check_certificate_pdf(upload: File) -> None:
+    """Refuse an upload that is not a PDF of at most 5 MB (the bytes decide, not the name)."""
+    if upload.size is None or upload.size > MAX_CERTIFICATE_BYTES:
+        raise ValidationError(
+            _("The certificate file may be at most 5 MB."), code="too_large"
+        )
+    upload.seek(0)
+    head = upload.read(5)
+    upload.seek(0)
+    if head != b"%PDF-":
+        raise ValidationError(
+            _("Upload the certificate as a PDF file."), code="not_pdf"
+        )
+
+
+def _store_certificate(payment: Payment, upload: File) -> None:
+    check_certificate_pdf(upload)
+    storage = storages["private"]
+    old = payment.certificate_pdf
+    # The name is ours: nothing of the uploaded file name reaches the disk.
+    payment.certificate_pdf = storage.save(
+        f"billing/certificates/payment-{payment.pk}.pdf", upload
+    )
+    payment.save(update_fields=["certificate_pdf"])
+    if old and old != payment.certificate_pdf:
+        transaction.on_commit(lambda: storage.delete(old))
+
+
 @transaction.atomic
 def record_certificate(
-    payment: Payment, *, certificate_number: str, received_on: datetime.date
+    payment: Payment,
+    *,
+    certificate_number: str,
+    received_on: datetime.date,
+    certificate: File | None = None,
 ) -> Payment:
-    """Record the 50 ทวิ withholding certificate that arrived for ``payment``."""
+    """Record the 50 ทวิ withholding certificate that arrived for ``payment``, with its PDF."""
     if not certificate_number.strip():
         raise ValidationError(
             {"certificate_number": _("Enter the certificate number.")}
         )
+    if payment.withheld_amount <= 0:
+        raise ValidationError(
+            _("Nothing was withheld from this payment, so no certificate is due.")
+        )
     payment.certificate_number = certificate_number.strip()
     payment.certificate_received_on = received_on
     payment.save(update_fields=["certificate_number", "certificate_received_on"])
+    if certificate is not None:
+        _store_certificate(payment, certificate)
     return payment
 
 
@@ -333,6 +480,24 @@ def current_value(original: Document) -> Decimal:
     return value
 
 
+def _note_line(kind: str, original: Document) -> str:
+    """The note's line in Thai, with English below for a buyer who reads English."""
+    number = original.number
+    if kind == Document.Kind.CREDIT_NOTE:
+        thai, english = (
+            f"ลดมูลค่าบริการตามใบกำกับภาษีเลขที่ {number}",
+            f"Credit on tax invoice {number}",
+        )
+    else:
+        thai, english = (
+            f"เพิ่มมูลค่าบริการตามใบกำกับภาษีเลขที่ {number}",
+            f"Debit on tax invoice {number}",
+        )
+    if getattr(original.customer, "language", None) == "en":
+        return f"{thai}\n{english}"
+    return thai
+
+
 @transaction.atomic
 def issue_adjustment(
     original: Document,
@@ -344,10 +509,15 @@ def issue_adjustment(
 ) -> Document:
     """Issue a credit note (s.86/10) or debit note (s.86/9) citing ``original``.
 
-    A credit never exceeds what remains of the original value.
+    A credit never exceeds what remains of the original value. The note keeps the value
+    on the original invoice, the value before it and ETDA's code and wording as printed.
     """
     # Lock the original so two parallel credits cannot both take the same remainder.
-    original = Document.objects.select_for_update().get(pk=original.pk)
+    original = (
+        Document.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=original.pk)
+    )
     if original.kind != Document.Kind.TAX_INVOICE or not original.is_issued:
         raise ValidationError(
             {
@@ -373,7 +543,7 @@ def issue_adjustment(
                 )
             }
         )
-    if reason_code == Document.Reason.OTHER and not reason_text.strip():
+    if reason_code in Document.OTHER_REASONS and not reason_text.strip():
         raise ValidationError(
             {"reason_text": _("Describe the reason when choosing 'other'.")}
         )
@@ -409,9 +579,6 @@ def issue_adjustment(
                     % {"value": before}
                 }
             )
-        description = _("Credit on tax invoice %(number)s") % {
-            "number": original.number
-        }
     else:
         difference = corrected_value - before
         if difference <= 0:
@@ -423,20 +590,25 @@ def issue_adjustment(
                     % {"value": before}
                 }
             )
-        description = _("Debit on tax invoice %(number)s") % {"number": original.number}
-    note = Document.objects.create(
+    note = Document(
         kind=kind,
-        customer=original.customer,
+        customer_id=original.customer_id,
         profile=None,
         original=original,
-        original_value=before,
+        original_value=original.subtotal,
+        previous_value=before,
         corrected_value=corrected_value,
         reason_code=reason_code,
+        reason_label=f"{reason_code} {Document.REASON_WORDING[Document.Reason(reason_code)]}",
         reason_text=reason_text.strip(),
     )
     _copy_buyer(original, note)
-    _add_lines(note, [LineInput(description, Decimal(1), difference)])
-    _freeze(note, issued_on=timezone.localdate(), rate=original.vat_rate)
+    _freeze(
+        note,
+        [LineInput(_note_line(kind, original), Decimal(1), difference)],
+        issued_on=timezone.localdate(),
+        rate=original.vat_rate,
+    )
     return note
 
 
@@ -446,7 +618,10 @@ def replace_tax_invoice(
 ) -> Document:
     """Cancel a receipt/tax invoice with wrong buyer details and issue one that cites it.
 
-    The cancelled one keeps its number and stays in the series, marked cancelled.
+    Revenue Department practice (Departmental Instruction Paw. 86/2542): the replacement
+    carries the original's date and says which document it replaces and why; the
+    cancelled one keeps its number in the series, marked cancelled, and gets a rendering
+    that shows it beside the PDF that was sent.
     """
     original = Document.objects.select_for_update().get(pk=original.pk)
     if original.kind != Document.Kind.TAX_INVOICE or not original.is_issued:
@@ -465,25 +640,25 @@ def replace_tax_invoice(
         )
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the tax invoice is replaced.")})
+    assert original.issued_on is not None
     original.cancelled_at = timezone.now()
     original.cancellation_reason = reason.strip()
     original.save(update_fields=["cancelled_at", "cancellation_reason"])
-    replacement = Document.objects.create(
+    replacement = Document(
         kind=Document.Kind.TAX_INVOICE,
-        customer=original.customer,
+        customer_id=original.customer_id,
         profile=profile,
         billing_note=original.billing_note,
         payment=original.payment,
         replaces=original,
     )
-    _add_lines(
+    _freeze(
         replacement,
-        [
-            LineInput(line.description, line.quantity, line.unit_price)
-            for line in original.lines.all()
-        ],
+        _line_inputs(original),
+        issued_on=original.issued_on,
+        rate=original.vat_rate,
     )
-    _freeze(replacement, issued_on=timezone.localdate(), rate=original.vat_rate)
+    transaction.on_commit(lambda: _enqueue_render(original.pk))
     return replacement
 
 
@@ -515,23 +690,35 @@ def save_profile(profile: BillingProfile) -> BillingProfile:
 
 
 def render_document_pdf(document: Document) -> str:
-    """Render the issued document once to PDF in the private storage; return its name."""
+    """Render the issued document to PDF in the private storage once; return what downloads give.
+
+    The PDF as issued is rendered once and never replaced (it is what was sent). A
+    cancelled document also gets, once, a rendering marked ยกเลิก; downloads give that one.
+    """
     from billing.pdf import render_pdf
 
-    if document.pdf:
-        return document.pdf
     storage = storages["private"]
-    name = storage.save(
-        f"billing/{document.number}.pdf", ContentFile(render_pdf(document))
-    )
-    document.pdf = name
-    document.save(update_fields=["pdf"])
-    return name
+    if not document.pdf:
+        document.pdf = storage.save(
+            f"billing/{document.number}.pdf",
+            ContentFile(render_pdf(document, show_cancellation=False)),
+        )
+        document.save(update_fields=["pdf"])
+    if document.is_cancelled and not document.cancelled_pdf:
+        document.cancelled_pdf = storage.save(
+            f"billing/{document.number}-cancelled.pdf",
+            ContentFile(render_pdf(document, show_cancellation=True)),
+        )
+        document.save(update_fields=["cancelled_pdf"])
+    return document.download_pdf
 
 
 def send_document(document: Document) -> None:
-    """Email the issued document's PDF to the billing email, in the customer's language."""
-    if not document.buyer_email or not document.pdf:
+    """Email the issued document's PDF to the billing email, in the customer's language.
+
+    A company is greeted by its name (เรียน บริษัท …), a person as คุณ (เรียน คุณ …).
+    """
+    if not document.buyer_email or not document.pdf or document.is_cancelled:
         return
     language = getattr(document.customer, "language", None) or settings.LANGUAGE_CODE
     message = build_email(

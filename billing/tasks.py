@@ -6,7 +6,12 @@ from billing.models import Document
 
 @task
 def render_document(document_id: int) -> None:
-    """Render an issued document to PDF once, store it privately and email it to the buyer."""
+    """Render an issued document to PDF, and email the first rendering to the buyer.
+
+    Run again after a cancellation, it adds the rendering marked ยกเลิก and sends nothing.
+    """
     document = Document.objects.select_related("customer").get(pk=document_id)
+    first = not document.pdf
     services.render_document_pdf(document)
-    services.send_document(document)
+    if first:
+        services.send_document(document)

@@ -13,4 +13,14 @@ urlpatterns = [
     path("documents/", views.document_list, name="document-list"),
     path("documents/<int:pk>/", views.document_detail, name="document-detail"),
     path("documents/<int:pk>/pdf/", views.document_pdf, name="document-pdf"),
+    path(
+        "payments/<int:pk>/certificate/",
+        views.payment_certificate_upload,
+        name="payment-certificate-upload",
+    ),
+    path(
+        "payments/<int:pk>/certificate/pdf/",
+        views.payment_certificate,
+        name="payment-certificate",
+    ),
 ]

@@ -3,13 +3,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_second_factor_required
 from billing import services
-from billing.forms import BillingProfileForm
-from billing.models import BillingProfile, Document
+from billing.forms import BillingProfileForm, CertificateForm
+from billing.models import BillingProfile, Document, Payment
 from policy.signals import staff_read
 
 
@@ -100,16 +101,24 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "billing/document_detail.html",
-        {"document": document, "lines": document.lines.all()},
+        {
+            "document": document,
+            "lines": document.lines.all(),
+            "receipt": document.receipt,
+            "payment": document.payment,
+        },
     )
 
 
 @login_required
 @staff_second_factor_required
 def document_pdf(request: HttpRequest, pk: int) -> FileResponse:
-    """The stored PDF, to its owner or to finance (second factor, logged); else 404."""
+    """The stored PDF, to its owner or to finance (second factor, logged); else 404.
+
+    A cancelled document downloads as its rendering marked ยกเลิก.
+    """
     document = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
-    if not document.pdf:
+    if not document.download_pdf:
         raise Http404(_("The PDF is still being prepared."))
     staff_read(
         request,
@@ -117,8 +126,59 @@ def document_pdf(request: HttpRequest, pk: int) -> FileResponse:
         object_label=f"billing.document:{document.pk}:pdf",
     )
     return FileResponse(
-        storages["private"].open(document.pdf, "rb"),
+        storages["private"].open(document.download_pdf, "rb"),
         as_attachment=True,
         filename=f"{document.number}.pdf",
         content_type="application/pdf",
+    )
+
+
+@login_required
+@staff_second_factor_required
+def payment_certificate(request: HttpRequest, pk: int) -> FileResponse:
+    """The uploaded 50 ทวิ certificate, to the customer who paid or to finance (second factor, logged)."""
+    payment = get_object_or_404(
+        Payment.objects.visible_to(request.user).select_related("billing_note"), pk=pk
+    )
+    if not payment.certificate_pdf:
+        raise Http404
+    staff_read(
+        request,
+        subject_id=payment.billing_note.customer_id,
+        object_label=f"billing.payment:{payment.pk}:certificate",
+    )
+    return FileResponse(
+        storages["private"].open(payment.certificate_pdf, "rb"),
+        as_attachment=True,
+        filename=f"50-tawi-{payment.billing_note.number}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
+def payment_certificate_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer who withheld tax hands in the 50 ทวิ certificate as a PDF."""
+    _customer_only(request)
+    payment = get_object_or_404(
+        Payment.objects.visible_to(request.user).filter(withheld_amount__gt=0), pk=pk
+    )
+    form = CertificateForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"certificate_number": payment.certificate_number},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.record_certificate(
+            payment,
+            certificate_number=form.cleaned_data["certificate_number"],
+            received_on=timezone.localdate(),
+            certificate=form.cleaned_data["certificate"],
+        )
+        messages.success(request, _("Thank you: the withholding certificate is saved."))
+        receipt = (
+            payment.tax_invoices.issued().filter(cancelled_at__isnull=True).first()
+        )
+        return redirect(receipt or "billing:document-list")
+    return render(
+        request, "billing/certificate_form.html", {"form": form, "payment": payment}
     )

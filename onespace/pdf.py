@@ -1,7 +1,36 @@
-"""HTML to PDF with WeasyPrint and the Sarabun font, shared by the apps that print documents."""
+"""HTML to PDF with WeasyPrint and the Sarabun font, shared by the apps that print documents.
 
+The text layer is exact: copying or extracting (pdftotext, pypdf) any string gives back the
+characters the template was given, ำ as U+0E33 and every tone mark in place. Raw
+WeasyPrint cannot promise that. HarfBuzz draws Thai with more glyphs than characters (ำ is
+nikhahit + sara aa, and Sarabun fuses the nikhahit with a preceding tone mark into one glyph)
+and with substitute glyphs that have no character of their own (a tone mark moved left
+after ป ฝ ฟ ฬ). WeasyPrint's ``/ToUnicode`` gives each glyph id one text, taken from the first
+cluster it was seen in, so the า of น้ำ reads ้ำ wherever า appears afterwards (ภ้ำษี).
+
+The fix gives a glyph a new character code whenever it must read differently: each code
+stands for (glyph, text, advance), ``/CIDToGIDMap`` draws it with the original glyph, and
+``/ToUnicode`` maps it to its own text (PDF 32000-1 9.7.4.2, 9.10.3; one code may map to
+several characters). A base character and its marks are read as one unit: when its glyphs
+are its characters one by one and no mark is moved, the glyph ids stay their own codes (most
+Thai, all Latin); otherwise each glyph with an advance reads one character with the marks
+after it and the marks read nothing, so no reader has to place a mark. A zero-width mark
+moved left advances by the move, so no reader sees a word gap after it. The pages are drawn
+exactly as plain WeasyPrint draws them.
+
+Limits: RTL text, bitmap and colour fonts, and lines WeasyPrint re-lays out with an ellipsis
+keep WeasyPrint's own mapping. The hook wraps ``weasyprint.draw.text.draw_first_line`` only
+while :func:`html_to_pdf` renders; tests in ``tests/billing/test_pdf_text.py`` pin it.
+"""
+
+import contextvars
+import functools
 import io
-import re
+import sys
+import unicodedata
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +38,8 @@ import fontpkg_sarabun
 import pydyf
 from fontTools.ttLib import TTFont
 from weasyprint import CSS, HTML
+from weasyprint.draw import text as weasyprint_text
+from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 from weasyprint.text.fonts import FontConfiguration
 
 FONT_DIR = Path(fontpkg_sarabun.ROOT) / "files"
@@ -24,79 +55,289 @@ FONT_CSS = f"""
 html {{ font-family: "Sarabun", sans-serif; }}
 """
 
+# WeasyPrint numbers glyphs missing from every font from the font's glyph count upwards;
+# new codes start above this many of them.
+_MISSING_GLYPH_ROOM = 256
+# Characters that draw no advance of their own: they read with the character before them.
+_MARK_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
 
-def _glyph_characters(font_bytes: bytes) -> dict[int, str]:
-    """Glyph id → its own character, from the embedded font's cmap (glyph ids are kept)."""
-    font = TTFont(io.BytesIO(font_bytes), lazy=True)
-    characters: dict[int, str] = {}
-    for codepoint, glyph_name in (font.getBestCmap() or {}).items():
-        characters.setdefault(font.getGlyphID(glyph_name), chr(codepoint))
-    return characters
+
+@dataclass
+class _FontCodes:
+    """The extra character codes of one embedded font in one PDF."""
+
+    first: int
+    codes: dict[tuple[int, str, int], int] = field(default_factory=dict)
+    glyphs: dict[int, int] = field(default_factory=dict)
+    # Glyph ids listed in the font's map only so the subsetter keeps their outlines.
+    placeholders: set[int] = field(default_factory=set)
+
+
+# The fonts of the PDF being rendered by html_to_pdf (None outside it: plain WeasyPrint).
+_rendering: contextvars.ContextVar[dict[Any, _FontCodes] | None] = (
+    contextvars.ContextVar("onespace_pdf_rendering", default=None)
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _nominal_glyphs(font_bytes: bytes, index: int) -> dict[int, int]:
+    """Code point → glyph id of the font's own character map."""
+    font = TTFont(io.BytesIO(font_bytes), fontNumber=index, lazy=True)
+    glyph_ids = font.getReverseGlyphMap()
+    return {
+        codepoint: glyph_ids[name]
+        for codepoint, name in (font.getBestCmap() or {}).items()
+    }
+
+
+@dataclass
+class _Glyph:
+    info: Any  # PangoGlyphInfo, written in place
+    width: int  # advance, Pango units
+    x_offset: int
+
+
+def _graphemes(glyph_item: Any, text: bytes) -> Iterator[tuple[str, list[_Glyph]]]:
+    """(text, glyphs) of each base character with its marks in a left-to-right run.
+
+    HarfBuzz clusters are joined when the next one starts with a mark, so a consonant and
+    the vowels and tone marks above or below it are read as one unit.
+    """
+    glyph_string = glyph_item.glyphs
+    count = glyph_string.num_glyphs
+    offset, length = glyph_item.item.offset, glyph_item.item.length
+    pending: tuple[str, list[_Glyph]] | None = None
+    start = 0
+    while start < count:
+        cluster = glyph_string.log_clusters[start]
+        end = start + 1
+        while end < count and glyph_string.log_clusters[end] == cluster:
+            end += 1
+        stop = glyph_string.log_clusters[end] if end < count else length
+        piece = text[offset + cluster : offset + stop].decode()
+        glyphs = [
+            _Glyph(
+                glyph_string.glyphs[i],
+                glyph_string.glyphs[i].geometry.width,
+                glyph_string.glyphs[i].geometry.x_offset,
+            )
+            for i in range(start, end)
+        ]
+        if pending is not None and piece and _is_mark(piece[0]):
+            pending = (pending[0] + piece, pending[1] + glyphs)
+        else:
+            if pending is not None:
+                yield pending
+            pending = (piece, glyphs)
+        start = end
+    if pending is not None:
+        yield pending
+
+
+def _is_mark(character: str) -> bool:
+    return unicodedata.category(character) in _MARK_CATEGORIES
+
+
+def _texts(grapheme: str, glyphs: list[_Glyph]) -> list[str]:
+    """What each glyph reads as; joined in drawing order they give ``grapheme``.
+
+    Each glyph with an advance takes one spacing character and the marks after it (marks
+    before the first spacing character go with that one); zero-width glyphs read as nothing.
+    When the counts differ (a ligature), the last glyph with an advance reads it all.
+    """
+    if len(glyphs) == 1:
+        return [grapheme]
+    segments: list[str] = []
+    spacing_seen = False
+    for character in grapheme:
+        is_mark = _is_mark(character)
+        if not segments or (spacing_seen and not is_mark):
+            segments.append(character)
+        else:
+            segments[-1] += character
+        spacing_seen = spacing_seen or not is_mark
+    advancing = [i for i, glyph in enumerate(glyphs) if glyph.width > 0]
+    texts = [""] * len(glyphs)
+    if advancing and len(segments) == len(advancing):
+        for i, segment in zip(advancing, segments, strict=True):
+            texts[i] = segment
+    else:
+        texts[(advancing or [len(glyphs) - 1])[-1]] = grapheme
+    return texts
+
+
+def _glyph_width(
+    font: Any, stream: Any, pango_font: Any, glyph: int, size: float
+) -> int:
+    """The glyph's advance in thousandths of an em, as WeasyPrint computes it."""
+    if glyph in font.widths:
+        return int(font.widths[glyph])
+    pango.pango_font_get_glyph_extents(
+        pango_font, glyph, stream.ink_rect, stream.logical_rect
+    )
+    return round(stream.logical_rect.width * 1000 * FROM_UNITS / size)
+
+
+def _code(font: Any, codes: _FontCodes, glyph: int, text: str, width: int) -> int:
+    """The character code that draws ``glyph``, reads ``text`` and advances ``width``."""
+    key = (glyph, text, width)
+    code = codes.codes.get(key)
+    if code is None:
+        code = codes.first + len(codes.codes)
+        if code > 0xFFFF:  # two-byte codes (Identity-H) are all used: keep the glyph id
+            return glyph
+        codes.codes[key] = code
+        codes.glyphs[code] = glyph
+        font.to_unicode[code] = text
+        font.widths[code] = width
+    if glyph not in font.to_unicode:
+        font.to_unicode[glyph] = ""
+        codes.placeholders.add(glyph)
+    return code
+
+
+def _claim(font: Any, codes: _FontCodes, glyph: int, text: str) -> bool:
+    """Whether the glyph id itself may stand for ``text`` (it reads ``text`` everywhere)."""
+    current = font.to_unicode.get(glyph)
+    if current is None or glyph in codes.placeholders:
+        font.to_unicode[glyph] = text
+        codes.placeholders.discard(glyph)
+        return True
+    return bool(current == text)
+
+
+def _recode_line(stream: Any, textbox: Any, fonts: dict[Any, _FontCodes]) -> None:
+    """Give the glyphs of the textbox's first line the codes that read as its text."""
+    first_line, _index = textbox.pango_layout.get_first_line()
+    text = textbox.pango_layout.text.encode()
+    run = first_line.runs[0]
+    while run != ffi.NULL:
+        glyph_item = run.data
+        run = run.next
+        if (
+            glyph_item.item.analysis.level % 2
+        ):  # right-to-left: left as WeasyPrint draws it
+            continue
+        pango_font = glyph_item.item.analysis.font
+        font, size = stream.add_font(pango_font)
+        if font.bitmap or font.png or font.svg or font.colr:
+            continue
+        if pango.pango_version() < 14802:  # as WeasyPrint: Pango issue 530
+            size = textbox.style["font_size"]
+        codes = fonts.setdefault(
+            font, _FontCodes(first=font.glyph_count + _MISSING_GLYPH_ROOM)
+        )
+        nominal = _nominal_glyphs(font.file_content, font.index)
+        for grapheme, glyphs in _graphemes(glyph_item, text):
+            ids = [glyph.info.glyph for glyph in glyphs]
+            if any(glyph_id >= font.glyph_count for glyph_id in ids):
+                continue  # empty, missing or already recoded: WeasyPrint's own handling
+            # Glyph by glyph when each is its own character and no mark is moved;
+            # otherwise the base glyphs read the marks and the marks read nothing.
+            plain = (
+                len(ids) == len(grapheme)
+                and all(
+                    nominal.get(ord(character)) == glyph_id
+                    for character, glyph_id in zip(grapheme, ids, strict=True)
+                )
+                and not any(glyph.x_offset for glyph in glyphs if glyph.width == 0)
+            )
+            texts = list(grapheme) if plain else _texts(grapheme, glyphs)
+            for glyph, glyph_id, reads in zip(glyphs, ids, texts, strict=True):
+                # A zero-width mark moved left advances by the move, so the pen is back
+                # where it was without a gap a reader would take for a space. Truncated
+                # as WeasyPrint truncates its own correction: every glyph stays in place.
+                moved_mark = glyph.width == 0 and glyph.x_offset < 0
+                own = len(reads) == 1 and nominal.get(ord(reads)) == glyph_id
+                if own and not moved_mark and _claim(font, codes, glyph_id, reads):
+                    continue
+                if moved_mark:
+                    width = int(-glyph.x_offset / size)
+                else:
+                    width = _glyph_width(font, stream, pango_font, glyph_id, size)
+                glyph.info.glyph = _code(font, codes, glyph_id, reads, width)
+
+
+_weasyprint_draw_first_line = getattr(
+    weasyprint_text.draw_first_line, "__wrapped__", weasyprint_text.draw_first_line
+)
+
+
+@functools.wraps(_weasyprint_draw_first_line)
+def _draw_first_line(
+    stream: Any, textbox: Any, text_overflow: str, block_ellipsis: Any, matrix: Any
+) -> Any:
+    fonts = _rendering.get()
+    if (
+        fonts is not None
+        and text_overflow != "ellipsis"
+        and block_ellipsis == "none"
+        and textbox.text.strip()
+        and textbox.style["font_size"] >= 1e-6
+    ):
+        # WeasyPrint sets this before drawing; a change would lay the line out again and
+        # drop the codes, so it is set first.
+        pango.pango_layout_set_single_paragraph_mode(textbox.pango_layout.layout, True)
+        _recode_line(stream, textbox, fonts)
+    return _weasyprint_draw_first_line(
+        stream, textbox, text_overflow, block_ellipsis, matrix
+    )
+
+
+weasyprint_text.draw_first_line = _draw_first_line
 
 
 def _object(pdf: Any, reference: Any) -> Any:
     return pdf.objects[int(bytes(reference).split()[0])]
 
 
-def _embedded_font(pdf: Any, font: Any) -> bytes | None:
-    try:
-        cid_font = _object(pdf, font["DescendantFonts"][0])
-        descriptor = _object(pdf, cid_font["FontDescriptor"])
-        stream = _object(pdf, descriptor.get("FontFile2") or descriptor["FontFile3"])
-    except (KeyError, IndexError, TypeError, ValueError):
-        return None
-    return b"".join(part for part in stream.stream if isinstance(part, bytes))
-
-
-def _is_thai(text: str) -> bool:
-    return all("\u0e00" <= ch <= "\u0e7f" for ch in text)
-
-
-def exact_thai_text(document: Any, pdf: Any) -> None:
-    """WeasyPrint finisher: give each Thai glyph its own character in the text layer.
-
-    WeasyPrint maps a glyph to the text of the cluster it was first seen in, so the
-    glyph of า drawn for ำ reads ำ everywhere after (ภำษี) and nikhahit reads nothing
-    (จากัด). Mapping every Thai glyph to its own character makes extracted and copied
-    text equal to the source up to NFKC (ำ comes out as its decomposition ํา).
-    """
+def _write_glyph_maps(document: Any, pdf: Any) -> None:
+    """WeasyPrint finisher: each font with extra codes gets the /CIDToGIDMap drawing them."""
+    fonts = _rendering.get() or {}
+    by_name = {font.name: (font, codes) for font, codes in fonts.items() if codes.codes}
     for obj in list(pdf.objects):
-        if not isinstance(obj, pydyf.Dictionary) or "ToUnicode" not in obj:
+        if not isinstance(obj, pydyf.Dictionary) or "DescendantFonts" not in obj:
             continue
-        font_bytes = _embedded_font(pdf, obj)
-        if not font_bytes:
+        if obj.get("BaseFont") not in by_name:
             continue
-        characters = _glyph_characters(font_bytes)
-        cmap = _object(pdf, obj["ToUnicode"])
-        cmap.stream = [_fix_cmap_line(line, characters) for line in cmap.stream]
+        font, codes = by_name[obj["BaseFont"]]
+        if font.missing and max(font.missing.values()) >= codes.first:
+            raise RuntimeError(f"Too many characters missing from {font.family}.")
+        glyph_ids = array("H", range(codes.first + len(codes.codes)))
+        for missing in range(font.glyph_count, codes.first):
+            glyph_ids[missing] = 0
+        for code, glyph in codes.glyphs.items():
+            glyph_ids[code] = glyph
+        if sys.byteorder == "little":
+            glyph_ids.byteswap()  # the map is big-endian (PDF 32000-1, table 117)
+        glyph_map = pydyf.Stream([glyph_ids.tobytes()], compress=True)
+        pdf.add_object(glyph_map)
+        _object(pdf, obj["DescendantFonts"][0])["CIDToGIDMap"] = glyph_map.reference
 
 
-def _fix_cmap_line(line: Any, characters: dict[int, str]) -> Any:
-    match = _BFCHAR.fullmatch(line) if isinstance(line, bytes) else None
-    if match is None:
-        return line
-    glyph = int(match[1], 16)
-    text = bytes.fromhex(match[2].decode()).decode("utf-16-be")
-    own = characters.get(glyph)
-    if own is None or own == text or not _is_thai(own) or not _is_thai(text):
-        return line
-    return f"<{glyph:04x}> <{own.encode('utf-16-be').hex()}>".encode()
+def html_to_pdf(
+    html: str | Sequence[str], *, base_url: str | None = None, font_css: bool = True
+) -> bytes:
+    """The PDF of ``html`` (A4 unless its CSS says otherwise) with an exact text layer.
 
-
-_BFCHAR = re.compile(rb"<([0-9a-fA-F]{4})> <([0-9a-fA-F]*)>")
-
-
-def html_to_pdf(html: str, *, base_url: str | None = None) -> bytes:
-    """The PDF of ``html`` (A4 unless its CSS says otherwise), Sarabun embedded.
-
-    The text layer is corrected so copied or extracted Thai reads as written.
+    Several HTML documents are laid out one by one and their pages joined, so each counts
+    its own pages (a tax document's original and copy). ``font_css`` adds Sarabun for every
+    element; HTML that declares its own fonts (the tax documents) passes False and is
+    rendered as plain WeasyPrint renders it.
     """
-
+    parts = [html] if isinstance(html, str) else list(html)
     # @font-face rules only load through a FontConfiguration shared by CSS and writer.
     font_config = FontConfiguration()
-    document = HTML(string=html, base_url=base_url or str(FONT_DIR))
-    return document.write_pdf(  # type: ignore[no-any-return]
-        stylesheets=[CSS(string=FONT_CSS, font_config=font_config)],
-        font_config=font_config,
-        finisher=exact_thai_text,
-    )
+    stylesheets = [CSS(string=FONT_CSS, font_config=font_config)] if font_css else []
+    token = _rendering.set({})
+    try:
+        documents = [
+            HTML(string=part, base_url=base_url or str(FONT_DIR)).render(
+                stylesheets=stylesheets, font_config=font_config
+            )
+            for part in parts
+        ]
+        pages = [page for document in documents for page in document.pages]
+        return documents[0].copy(pages).write_pdf(finisher=_write_glyph_maps)  # type: ignore[no-any-return]
+    finally:
+        _rendering.reset(token)

@@ -19,6 +19,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tests talk plain HTTP to the test client and live server; the production
     # defaults (HTTPS redirect, manifest static files) belong to deployment.
     django_settings.SECURE_SSL_REDIRECT = False
+    # A seller of its own: outside DEBUG the example seller may not issue (billing).
+    django_settings.BILLING_SELLER = {
+        **django_settings.BILLING_SELLER,
+        "name": "บริษัท วันสเปซ ทดสอบ จำกัด (OneSpace Test Co., Ltd.)",
+        "tax_id": "0105558000014",
+    }
     django_settings.STORAGES = {
         **django_settings.STORAGES,
         "staticfiles": {

@@ -30,3 +30,13 @@ def bahttext(value: Decimal | None) -> str:
 def thai_date(value: datetime.date | None) -> str:
     """The (local) date in the Buddhist era, e.g. 25 พฤศจิกายน 2569."""
     return "" if value is None else _thai_date(to_local(value))
+
+
+@register.filter
+def css_string(value: object) -> str:
+    """``value`` safe inside a double-quoted CSS string (a margin box's content)."""
+    text = str(value)
+    return "".join(
+        ch if ch.isprintable() and ch not in '"\\<>' else f"\\{ord(ch):x} "
+        for ch in text
+    )

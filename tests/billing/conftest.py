@@ -4,10 +4,24 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from billing import services
 from billing.models import VatRate
 from tests.factories import BillingProfileFactory
+
+# The billing tests' today: a Wednesday in November 2569, 10:00 in Bangkok.
+TODAY = datetime.date(2026, 11, 25)
+BANGKOK = datetime.timezone(datetime.timedelta(hours=7))
+
+
+@pytest.fixture(autouse=True)
+def billing_clock():
+    """A fixed clock (that ticks), so dates and series years do not depend on the day run."""
+    with time_machine.travel(
+        datetime.datetime(2026, 11, 25, 10, 0, tzinfo=BANGKOK), tick=True
+    ) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +72,7 @@ def tax_invoice(billing_note, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         payment = services.record_payment(
             billing_note,
-            received_on=datetime.date(2026, 11, 20),
+            received_on=billing_note.issued_on,
             net_received=billing_note.total,
         )
     return payment.tax_invoices.get()

@@ -47,6 +47,32 @@ def test_finance_drafts_and_issues_a_bill(
     assert draft.status == Document.Status.ISSUED
     assert draft.total == Decimal("642.00")
     assert draft.pdf
+    # The message names the number it issued (it once said "เลขที่ None").
+    listing = client.get(response.url).content.decode()
+    assert f"ออกเอกสารเลขที่ {draft.number} แล้ว" in listing
+    assert "None" not in listing
+
+
+def test_finance_lists_date_in_the_buddhist_era(
+    staff_client, finance, tax_invoice, billing_note
+):
+    client = staff_client(finance)
+    documents = client.get(reverse("admin:billing_document_changelist"))
+    assert "25 พ.ย. 2569" in documents.content.decode()
+    assert "2026" not in documents.content.decode().split("<tbody>")[1]
+    payments = client.get(reverse("admin:billing_payment_changelist"))
+    assert "25 พ.ย. 2569" in payments.content.decode()
+    # Ordering by the date column still works.
+    ordered = client.get(reverse("admin:billing_document_changelist") + "?o=6")
+    assert ordered.status_code == 200
+    change = client.get(
+        reverse("admin:billing_document_change", args=[tax_invoice.pk])
+    ).content.decode()
+    assert "25 พ.ย. 2569" in change
+    payment = client.get(
+        reverse("admin:billing_payment_change", args=[tax_invoice.payment_id])
+    ).content.decode()
+    assert "25 พ.ย. 2569" in payment
 
 
 @pytest.mark.parametrize(
@@ -120,14 +146,19 @@ def test_finance_records_a_payment_with_withholding(
             "billing_note": billing_note.pk,
             "received_on": "2026-11-25",
             "net_received": "3380.52",
-            "withheld_amount": "97.52",
+            "withholding_rate": "3.00",
             "certificate_number": "",
             "_save": "Save",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     payment = Payment.objects.get()
-    assert payment.tax_invoices.get().total == Decimal("3478.04")
+    receipt = payment.tax_invoices.get()
+    assert receipt.total == Decimal("3478.04")
+    assert (
+        f"ออกเอกสารเลขที่ {receipt.number} แล้ว"
+        in client.get(response.url).content.decode()
+    )
     missing = client.get(
         reverse("admin:billing_payment_changelist") + "?certificate=missing"
     )
@@ -144,7 +175,7 @@ def test_payment_not_settling_the_bill_is_a_form_error(
             "billing_note": billing_note.pk,
             "received_on": "2026-11-25",
             "net_received": "100.00",
-            "withheld_amount": "0",
+            "withholding_rate": "0.00",
         },
     )
     assert response.status_code == 200
@@ -214,7 +245,7 @@ def test_missing_certificates_list_shows_only_payments_still_waiting(
         billing_note,
         received_on=datetime.date(2026, 11, 25),
         net_received=Decimal("3380.52"),
-        withheld_amount=Decimal("97.52"),
+        withholding_rate=Decimal("3.00"),
     )
     client = staff_client(finance)
     url = reverse("admin:billing_payment_changelist") + "?certificate=missing"
@@ -240,7 +271,7 @@ def test_finance_records_the_certificate_later_in_admin(
         billing_note,
         received_on=datetime.date(2026, 11, 25),
         net_received=Decimal("3380.52"),
-        withheld_amount=Decimal("97.52"),
+        withholding_rate=Decimal("3.00"),
     )
     client = staff_client(finance)
     response = client.post(

@@ -46,7 +46,7 @@ def test_vat_rounds_half_up_to_the_satang(satang):
 def test_half_satang_goes_up():
     assert arithmetic.vat_on(Decimal("3250.50"), Decimal(7)) == Decimal("227.54")
     assert arithmetic.to_satang(Decimal("0.125")) == Decimal("0.13")
-    assert arithmetic.withholding_on(Decimal("3250.50")) == Decimal("97.52")
+    assert arithmetic.withholding_on(Decimal("3250.50"), Decimal(3)) == Decimal("97.52")
 
 
 @settings(

@@ -173,8 +173,9 @@ def test_withholding_records_net_amount_and_full_price_stays(billing_note):
         billing_note,
         received_on=datetime.date(2026, 11, 25),
         net_received=billing_note.total - withheld,
-        withheld_amount=withheld,
+        withholding_rate=Decimal("3.00"),
     )
+    assert payment.withheld_amount == withheld
     invoice = payment.tax_invoices.get()
     assert invoice.total == Decimal("3478.04")
     assert invoice.vat_amount == Decimal("227.54")
@@ -188,21 +189,23 @@ def test_withholding_records_net_amount_and_full_price_stays(billing_note):
 
 
 @pytest.mark.parametrize(
-    ("net", "withheld"),
+    ("net", "rate"),
     [
         ("3000.00", "0.00"),
-        ("3380.52", "97.51"),
+        ("3380.51", "3.00"),
         ("3478.04", "-1.00"),
-        ("3478.04", "97.52"),
+        ("3478.04", "3.00"),
+        ("3380.52", "4.00"),
+        ("3380.52", "7.00"),
     ],
 )
-def test_payment_that_does_not_settle_the_bill_is_refused(billing_note, net, withheld):
+def test_payment_that_does_not_settle_the_bill_is_refused(billing_note, net, rate):
     with pytest.raises(ValidationError):
         services.record_payment(
             billing_note,
             received_on=datetime.date(2026, 11, 25),
             net_received=Decimal(net),
-            withheld_amount=Decimal(withheld),
+            withholding_rate=Decimal(rate),
         )
     assert not Document.objects.tax_invoices().exists()
     assert not NumberSeries.objects.filter(
@@ -263,7 +266,8 @@ def test_credit_never_exceeds_what_remains(tax_invoice):
         corrected_value=Decimal("0"),
         reason_code=Document.Reason.CDNS04,
     )
-    assert second.original_value == Decimal("250.50")
+    assert second.original_value == Decimal("3250.50")  # on the original invoice
+    assert second.previous_value == Decimal("250.50")  # before this note
     assert second.difference == Decimal("250.50")
     with pytest.raises(ValidationError):
         services.issue_adjustment(
@@ -288,13 +292,13 @@ def test_debit_note_raises_the_value_with_its_own_reasons(tax_invoice):
             tax_invoice,
             kind=Document.Kind.DEBIT_NOTE,
             corrected_value=Decimal("4000"),
-            reason_code=Document.Reason.OTHER,
+            reason_code=Document.Reason.DBNS99,
         )
     note = services.issue_adjustment(
         tax_invoice,
         kind=Document.Kind.DEBIT_NOTE,
         corrected_value=Decimal("4000.00"),
-        reason_code=Document.Reason.OTHER,
+        reason_code=Document.Reason.DBNS99,
         reason_text="ค่าบริการเพิ่มเติม",
     )
     assert note.number.startswith("DN")
@@ -349,3 +353,56 @@ def test_one_default_profile_per_customer(alice):
     second.refresh_from_db()
     assert first.is_default
     assert not second.is_default
+
+
+def test_issuing_takes_the_number_in_the_last_statement(
+    alice_profile, django_assert_num_queries
+):
+    """The rate, the row with its lines, then the number: the counter is locked last."""
+    services.create_billing_note(alice_profile, lines=HOSTING)  # creates the series row
+    postgresql = connection.vendor == "postgresql"
+    # + the SAVEPOINT/RELEASE of the test's transaction. PostgreSQL writes the row and
+    # lines in one statement and numbers in one; SQLite takes two for each.
+    with django_assert_num_queries(5 if postgresql else 7) as captured:
+        note = services.create_billing_note(alice_profile, lines=HOSTING)
+    statements = [query["sql"] for query in captured.captured_queries]
+    numbering = [i for i, sql in enumerate(statements) if "billing_numberseries" in sql]
+    assert numbering == [len(statements) - 2 if postgresql else len(statements) - 3]
+    assert note.number.endswith("-000002")
+    note.refresh_from_db()
+    assert note.status == Document.Status.ISSUED
+    assert note.lines.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_database_allows_one_cancelled_rendering_of_a_cancelled_document(
+    postgres, vat_rate
+):
+    note = services.create_billing_note(BillingProfileFactory(), lines=HOSTING)
+    note.refresh_from_db()
+    assert note.pdf  # rendered after commit
+
+    def refused(statement: str) -> None:
+        with (
+            pytest.raises(DatabaseError),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [note.pk])
+
+    def allowed(statement: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(statement, [note.pk])
+
+    refused("UPDATE billing_document SET cancelled_pdf = 'c.pdf' WHERE id = %s")
+    allowed(
+        "UPDATE billing_document SET cancelled_at = now(), "
+        "cancellation_reason = 'ชื่อผิด' WHERE id = %s"
+    )
+    allowed("UPDATE billing_document SET cancelled_pdf = 'c.pdf' WHERE id = %s")
+    refused("UPDATE billing_document SET cancelled_pdf = 'd.pdf' WHERE id = %s")
+    refused("UPDATE billing_document SET cancelled_pdf = '' WHERE id = %s")
+    refused("UPDATE billing_document SET pdf = 'other.pdf' WHERE id = %s")
+    refused("UPDATE billing_document SET reason_label = 'x' WHERE id = %s")
+    note.refresh_from_db()
+    assert note.cancelled_pdf == "c.pdf"

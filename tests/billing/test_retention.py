@@ -122,3 +122,48 @@ def test_privacy_page_says_five_years_from_the_end_of_the_period(
     else:
         assert "5 years after the end of the accounting period" in text
         assert "30 September" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_purge_deletes_the_cancelled_rendering_and_the_certificate_too(
+    alice, alice_profile, vat_rate
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import BillingProfileFactory
+
+    on = datetime.date(timezone.localdate().year - 6, 12, 30)
+    with time_machine.travel(datetime.datetime.combine(on, datetime.time(10), BANGKOK)):
+        note = services.create_billing_note(alice_profile, lines=HOSTING)
+        payment = services.record_payment(
+            note,
+            received_on=on,
+            net_received=note.total - Decimal("97.52"),
+            withholding_rate=Decimal("3.00"),
+        )
+        services.record_certificate(
+            payment,
+            certificate_number="50T-1",
+            received_on=on,
+            certificate=SimpleUploadedFile(
+                "50tawi.pdf", b"%PDF-1.7\n%%EOF\n", content_type="application/pdf"
+            ),
+        )
+        receipt = Document.objects.get(
+            billing_note=note, kind=Document.Kind.TAX_INVOICE
+        )
+        services.replace_tax_invoice(
+            receipt,
+            profile=BillingProfileFactory(customer=alice, is_default=False),
+            reason="wrong buyer name",
+        )
+    receipt.refresh_from_db()
+    payment.refresh_from_db()
+    files = [receipt.pdf, receipt.cancelled_pdf, payment.certificate_pdf]
+    storage = storages["private"]
+    assert all(name and storage.exists(name) for name in files)
+
+    registry["billing-document"].purge_expired(timezone.now())
+
+    assert not Document.objects.filter(customer=alice).exists()
+    assert [name for name in files if storage.exists(name)] == []

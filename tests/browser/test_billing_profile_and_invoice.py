@@ -68,7 +68,7 @@ def test_customer_adds_billing_profile_and_downloads_issued_invoice(
         ],
     )
     payment = services.record_payment(
-        note, received_on=datetime.date(2026, 11, 25), net_received=note.total
+        note, received_on=note.issued_on, net_received=note.total
     )
     invoice = payment.tax_invoices.get()
 

@@ -90,6 +90,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "DJANGO_SECRET_KEY": "k3y-" + "x7Rq9vLmP2sT8wZ4nB6cF1hJ5dG0aE" * 2,
         "DJANGO_ALLOWED_HOSTS": "portal.onespace.co.th",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.db'}",
+        "BILLING_SELLER_TAX_ID": "0105558000014",  # not the example seller
     }
     env.pop("EMAIL_BACKEND", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser fixture

@@ -187,7 +187,7 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
         lines=[billing_services.LineInput("Cloud server", Decimal(1), Decimal(100))],
     )
     billing_services.record_payment(
-        note, received_on=datetime.date(2026, 11, 20), net_received=note.total
+        note, received_on=note.issued_on, net_received=note.total
     )
     support_services.file_ticket(
         user,
