@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.urls import reverse
+from django.utils import translation
 from pypdf import PdfReader
 
 from billing import services
@@ -99,9 +100,12 @@ def test_received_date_in_the_future_or_before_the_bill_is_refused(
     billing_clock.move_to(bangkok(2026, 11, 20, 9, 0))
     note = services.create_billing_note(alice_profile, lines=HOSTING)
     billing_clock.move_to(bangkok(2026, 11, 25, 23, 30))
-    with pytest.raises(ValidationError) as refused:
-        services.record_payment(note, received_on=received_on, net_received=note.total)
-    assert message in " ".join(refused.value.message_dict["received_on"])
+    with translation.override("th"):
+        with pytest.raises(ValidationError) as refused:
+            services.record_payment(
+                note, received_on=received_on, net_received=note.total
+            )
+        assert message in " ".join(refused.value.message_dict["received_on"])
     assert not Document.objects.tax_invoices().exists()
     assert not NumberSeries.objects.filter(kind=Document.Kind.TAX_INVOICE).exists()
 
