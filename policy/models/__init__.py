@@ -1,0 +1,59 @@
+"""The policy app's records, one module per concern; every name is importable from here.
+
+- ``records``: the append-only base and the database's refusals;
+- ``notice``: notice versions, acceptances, consents, notice emails;
+- ``rights``: data exports and account closure/erasure (PDPA s.30–33);
+- ``breaches``: breaches and their notifications (s.37(4));
+- ``retention``: settings the database's purge functions read.
+"""
+
+from policy.models.breaches import Breach, BreachNotice
+from policy.models.notice import (
+    Acceptance,
+    AcceptanceQuerySet,
+    ConsentRecord,
+    ConsentRecordQuerySet,
+    NoticeDelivery,
+    NoticeVersion,
+    NoticeVersionQuerySet,
+    fingerprint_of,
+    pseudonym_of,
+)
+from policy.models.records import (
+    CLOSURE_NOT_DUE,
+    AppendOnlyQuerySet,
+    AppendOnlyRecord,
+    ClosureNotDue,
+    ImmutableRecord,
+)
+from policy.models.retention import RetentionSetting
+from policy.models.rights import (
+    DataExport,
+    DataExportQuerySet,
+    ErasureRecord,
+    ErasureRecordQuerySet,
+)
+
+__all__ = [
+    "CLOSURE_NOT_DUE",
+    "Acceptance",
+    "AcceptanceQuerySet",
+    "AppendOnlyQuerySet",
+    "AppendOnlyRecord",
+    "Breach",
+    "BreachNotice",
+    "ClosureNotDue",
+    "ConsentRecord",
+    "ConsentRecordQuerySet",
+    "DataExport",
+    "DataExportQuerySet",
+    "ErasureRecord",
+    "ErasureRecordQuerySet",
+    "ImmutableRecord",
+    "NoticeDelivery",
+    "NoticeVersion",
+    "NoticeVersionQuerySet",
+    "RetentionSetting",
+    "fingerprint_of",
+    "pseudonym_of",
+]

@@ -1,0 +1,84 @@
+"""The policy app's verbs, one module per concern; callers use ``services.<verb>``.
+
+- ``notice``: publish a version, announce it, accept it, consents;
+- ``rights``: exports, closure and erasure, the retention purge (PDPA s.30–33);
+- ``breaches``: record a breach and tell the customers (s.37(4));
+- ``maintenance``: the daily maintenance run;
+- ``mail``: policy emails in the customer's language.
+"""
+
+from policy.services.breaches import notify_breach, record_breach, send_breach_notice
+from policy.services.mail import send_policy_email
+from policy.services.maintenance import (
+    DAILY_MAINTENANCE_HOUR,
+    can_schedule_maintenance,
+    next_maintenance_at,
+    schedule_daily_maintenance,
+)
+from policy.services.notice import (
+    accept_notice,
+    accept_notice_in_force,
+    acceptances_for_email,
+    announce_version,
+    can_publish,
+    consenting_customers,
+    customers_to_notify,
+    has_accepted,
+    has_consent,
+    publish_version,
+    request_origin,
+    send_notice,
+    send_notice_batch,
+    set_consent,
+)
+from policy.services.rights import (
+    cancel_closure,
+    delete_export_files,
+    erase_account,
+    erase_due_accounts,
+    mark_downloaded,
+    pending_closure,
+    prepare_export,
+    purge_expired,
+    purge_expired_exports,
+    request_closure,
+    request_export,
+    retained_categories,
+)
+
+__all__ = [
+    "DAILY_MAINTENANCE_HOUR",
+    "accept_notice",
+    "accept_notice_in_force",
+    "acceptances_for_email",
+    "announce_version",
+    "can_publish",
+    "can_schedule_maintenance",
+    "cancel_closure",
+    "consenting_customers",
+    "customers_to_notify",
+    "delete_export_files",
+    "erase_account",
+    "erase_due_accounts",
+    "has_accepted",
+    "has_consent",
+    "mark_downloaded",
+    "next_maintenance_at",
+    "notify_breach",
+    "pending_closure",
+    "prepare_export",
+    "publish_version",
+    "purge_expired",
+    "purge_expired_exports",
+    "record_breach",
+    "request_closure",
+    "request_export",
+    "request_origin",
+    "retained_categories",
+    "schedule_daily_maintenance",
+    "send_breach_notice",
+    "send_notice",
+    "send_notice_batch",
+    "send_policy_email",
+    "set_consent",
+]
