@@ -565,6 +565,12 @@ SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 
 # --- policy ---------------------------------------------------------------------------
 
+# The key of the pseudonyms that name a person on acceptance, consent and erasure
+# records after the account is erased (policy.pseudonyms); empty means one derived from
+# SECRET_KEY, fine for development only. When rotating, move the old key to
+# PSEUDONYM_KEYS_OLD (comma-separated) so look-ups by address keep finding old rows.
+PSEUDONYM_KEY = env_str("PSEUDONYM_KEY", "")
+PSEUDONYM_KEYS_OLD = env_list("PSEUDONYM_KEYS_OLD")
 # Sign-up adds the acknowledgement of the notice in force and the optional consents.
 SIGNUP_FORM_CLASS = "policy.forms.SignupForm"
 # Notice emails about a new version are sent by background tasks, this many per task.

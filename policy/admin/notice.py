@@ -25,7 +25,7 @@ from policy.models import (
     ConsentRecord,
     NoticeDelivery,
     NoticeVersion,
-    pseudonym_of,
+    pseudonyms_of,
 )
 from policy.signals import staff_read
 
@@ -371,7 +371,7 @@ class AcceptanceAdmin(ReadOnlyAdmin):
         if not term:
             return queryset, False
         record_search(request, term, "policy.acceptance:search")
-        return queryset.filter(pseudonym=pseudonym_of(term)), False
+        return queryset.filter(pseudonym__in=pseudonyms_of(term)), False
 
     fieldsets = (
         (None, {"fields": ("version", "fingerprint", "accepted_at", "source")}),

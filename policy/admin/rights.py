@@ -11,7 +11,7 @@ from policy.admin.base import ReadOnlyAdmin, record_search
 from policy.models import (
     DataExport,
     ErasureRecord,
-    pseudonym_of,
+    pseudonyms_of,
 )
 
 # --- Privacy rights: exports, erasures, breaches, record of processing -------------------
@@ -94,5 +94,5 @@ class ErasureRecordAdmin(ReadOnlyAdmin):
     ) -> tuple[QuerySet, bool]:
         # The privacy officer searches by the address; only its keyed hash is stored.
         if "@" in search_term:
-            return queryset.filter(pseudonym=pseudonym_of(search_term)), False
+            return queryset.filter(pseudonym__in=pseudonyms_of(search_term)), False
         return super().get_search_results(request, queryset, search_term)

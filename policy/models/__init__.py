@@ -18,6 +18,7 @@ from policy.models.notice import (
     NoticeVersionQuerySet,
     fingerprint_of,
     pseudonym_of,
+    pseudonyms_of,
 )
 from policy.models.records import (
     CLOSURE_NOT_DUE,
@@ -56,4 +57,5 @@ __all__ = [
     "RetentionSetting",
     "fingerprint_of",
     "pseudonym_of",
+    "pseudonyms_of",
 ]

@@ -8,11 +8,12 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from policy.models.records import AppendOnlyQuerySet, AppendOnlyRecord, ImmutableRecord
+from policy.pseudonyms import pseudonym_of as pseudonym_of
+from policy.pseudonyms import pseudonyms_of
 
 
 def fingerprint_of(text_th: str, text_en: str) -> str:
@@ -22,15 +23,6 @@ def fingerprint_of(text_th: str, text_en: str) -> str:
     digest.update(b"\x00")
     digest.update(text_en.encode())
     return digest.hexdigest()
-
-
-def pseudonym_of(email: str) -> str:
-    """Keyed hash (HMAC-SHA256, key derived from SECRET_KEY) of the lower-cased address."""
-    return salted_hmac(
-        "policy.acceptance.pseudonym",
-        email.strip().lower(),
-        algorithm="sha256",
-    ).hexdigest()
 
 
 class NoticeVersionQuerySet(models.QuerySet["NoticeVersion"]):
@@ -197,7 +189,7 @@ class NoticeVersion(models.Model):
 class AcceptanceQuerySet(AppendOnlyQuerySet):
     def for_email(self, email: str) -> "AcceptanceQuerySet":
         """Acceptances given from ``email``, also after the account was erased."""
-        return self.filter(pseudonym=pseudonym_of(email))
+        return self.filter(pseudonym__in=pseudonyms_of(email))
 
 
 class Acceptance(AppendOnlyRecord):

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from policy.pseudonyms import current_key_id
+
 
 class ImmutableRecord(Exception):
     """Raised when code tries to change or delete what the law wants kept as it is."""
@@ -73,6 +75,15 @@ class AppendOnlyRecord(models.Model):
         help_text=_(
             "Keyed hash of the email address, kept after the account is erased."
         ),
+    )
+    # Which PSEUDONYM_KEY made the pseudonym ("" for rows older than key ids: made
+    # with the key derived from SECRET_KEY). Look-ups try every configured key.
+    pseudonym_key_id = models.CharField(
+        _("pseudonym key id"),
+        max_length=12,
+        blank=True,
+        default=current_key_id,
+        editable=False,
     )
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("browser"), max_length=512, blank=True)

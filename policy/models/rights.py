@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from policy.pseudonyms import current_key_id
+
 
 class DataExportQuerySet(models.QuerySet["DataExport"]):
     def expired(self, now: datetime | None = None) -> "DataExportQuerySet":
@@ -98,6 +100,15 @@ class ErasureRecord(models.Model):
         max_length=64,
         db_index=True,
         help_text=_("Keyed hash of the email address, the same as on acceptances."),
+    )
+    # Which PSEUDONYM_KEY made the pseudonym ("" for rows older than key ids: made
+    # with the key derived from SECRET_KEY). Look-ups try every configured key.
+    pseudonym_key_id = models.CharField(
+        _("pseudonym key id"),
+        max_length=12,
+        blank=True,
+        default=current_key_id,
+        editable=False,
     )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     erase_after = models.DateTimeField(_("erase after (end of cool-off)"))
