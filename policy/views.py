@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from onespace.pagination import paginate
 from onespace.ratelimits import rate_limit
 from onespace.redirects import safe_next_url
 from policy import current, services
@@ -280,9 +281,11 @@ def export(request: HttpRequest) -> HttpResponse:
             ),
         )
         return redirect("policy:export")
-    exports = DataExport.objects.filter(customer=customer)[:20]
+    exports = DataExport.objects.filter(customer=customer)  # newest first, then pk
     return render(
-        request, "policy/export.html", {"exports": exports, "now": timezone.now()}
+        request,
+        "policy/export.html",
+        {"now": timezone.now(), **paginate(request, exports)},
     )
 
 
