@@ -30,7 +30,7 @@ from policy.middleware import (
     remember_accepted,
 )
 from policy.models import Acceptance, ConsentRecord, DataExport, NoticeVersion
-from policy.registry import preview_rows, registry
+from policy.registry import holdings, registry
 
 
 def _published_or_404(label: str) -> NoticeVersion:
@@ -247,14 +247,7 @@ def _rights_links() -> dict[str, str]:
 def my_data(request: HttpRequest) -> HttpResponse:
     """Category by category: what we hold about the customer, why, on what basis, how long."""
     customer: Any = request.user
-    rows = [
-        {
-            "category": category,
-            "count": category.for_subject(customer).count(),
-            "preview": preview_rows(category, customer),
-        }
-        for category in registry
-    ]
+    rows = holdings(customer)
     return render(
         request,
         "policy/my_data.html",
