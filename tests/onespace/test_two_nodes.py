@@ -7,6 +7,7 @@ installs it), gunicorn, PostgreSQL; skipped locally without them, failing in CI.
 """
 
 import http.client
+import http.cookiejar
 import os
 import re
 import shutil
@@ -16,7 +17,9 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import psycopg2
@@ -165,7 +168,7 @@ pid {tmp}/nginx.pid;
 error_log {tmp}/error.log;
 events {{ worker_connections 512; }}
 http {{
-    log_format upstream '$upstream_addr $status';
+    log_format upstream '$upstream_addr $status $request_method $uri';
     access_log {tmp}/access.log upstream;
     client_body_temp_path {tmp}/body;
     proxy_temp_path {tmp}/proxy;
@@ -182,7 +185,14 @@ http {{
     )
     processes.insert(0, proxy)
     _wait_until_up(proxy_port, proxy)
-    yield {"proxy": proxy_port, "nodes": nodes, "ports": ports, "tmp": tmp, "env": env}
+    yield {
+        "proxy": proxy_port,
+        "nodes": nodes,
+        "ports": ports,
+        "tmp": tmp,
+        "env": env,
+        "processes": processes,
+    }
 
 
 def _count_access_rows(database_url: str, marker: str) -> int:
@@ -223,9 +233,7 @@ def test_two_nodes_write_one_chain_and_a_sigterm_loses_nothing(cluster, database
         thread.join()
     assert cluster["nodes"][0].wait(timeout=30) == 0
     assert errors == []
-    upstreams = (cluster["tmp"] / "access.log").read_text().split()
-    assert f"127.0.0.1:{cluster['ports'][0]}" in upstreams
-    assert f"127.0.0.1:{cluster['ports'][1]}" in upstreams
+    assert _nodes_that_answered(cluster, "GET", "/privacy/") == set(cluster["ports"])
     # The surviving node flushes within its interval; the stopped one flushed at exit.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -245,3 +253,171 @@ def test_two_nodes_write_one_chain_and_a_sigterm_loses_nothing(cluster, database
         text=True,
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def _nodes_that_answered(cluster: dict, method: str, path: str) -> set[int]:
+    """The node ports nginx sent ``method path`` to (from its access log)."""
+    ports = set()
+    for line in (cluster["tmp"] / "access.log").read_text().splitlines():
+        upstream, _status, logged_method, uri = line.split()[-4:]
+        if logged_method == method and uri == path:
+            ports.update(int(u.rsplit(":", 1)[1]) for u in upstream.split(", "))
+    return ports
+
+
+def _manage(cluster: dict, code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=cluster["env"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+SETUP = """
+from django.utils import timezone
+from accounts.models import User
+from accounts.tasks import send_verification_email
+user = User.objects.create_user(
+    email="carol@example.com", password="a long pass phrase 42",
+    full_name="Carol Two-Nodes", phone="+66812345678",
+)
+User.objects.filter(pk=user.pk).update(email_verified_at=timezone.now())
+for number in range(TASKS):
+    send_verification_email.enqueue(user.pk, f"verify-{number}@example.com")
+print(user.pk)
+"""
+TASKS = 24
+
+
+class _Browser:
+    """A client with cookies that talks to the proxy only."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
+        status, page = self.get(path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert token, page[:500]
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token[1]})
+        request = urllib.request.Request(
+            self.base + path, data=body.encode(), headers={"Referer": self.base + path}
+        )
+        return self._open(request)
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, str]:
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+def test_tasks_run_once_across_two_workers_and_sessions_and_limits_hold(cluster):
+    # The first test stopped node 1: start it again on its port.
+    port = cluster["ports"][0]
+    restarted = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "onespace.wsgi",
+            "-c",
+            "python:onespace.gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env=cluster["env"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    cluster["nodes"][0] = restarted
+    cluster["processes"].append(restarted)  # stopped with the others
+    _wait_until_up(port, restarted)
+    (cluster["tmp"] / "access.log").write_text("")
+    os.kill(int((cluster["tmp"] / "nginx.pid").read_text()), signal.SIGUSR1)  # reopen
+
+    # Sessions: signed in through the proxy, every node knows the customer.
+    _manage(cluster, SETUP.replace("TASKS", str(TASKS)))
+    browser = _Browser(cluster["proxy"])
+    status, _page = browser.post(
+        "/accounts/login/",
+        {"username": "carol@example.com", "password": "a long pass phrase 42"},
+    )
+    assert status == 200
+    for _ in range(6):
+        status, page = browser.get("/accounts/profile/")
+        assert status == 200
+        assert "carol@example.com" in page
+    assert _nodes_that_answered(cluster, "GET", "/accounts/profile/") == set(
+        cluster["ports"]
+    )
+
+    # Rate limits: RATE_LIMIT_PASSWORD_RESET=3/h counts across both nodes.
+    anonymous = _Browser(cluster["proxy"])
+    statuses = [
+        anonymous.post("/accounts/password/reset/", {"email": "carol@example.com"})[0]
+        for _ in range(5)
+    ]
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[3:] == [429, 429]
+    assert _nodes_that_answered(cluster, "POST", "/accounts/password/reset/") == set(
+        cluster["ports"]
+    )
+
+    # Tasks: two db_worker processes share the queue; each task runs exactly once.
+    outputs = [cluster["tmp"] / f"worker-{n}.out" for n in (1, 2)]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--worker-id", f"w{n}"],
+            cwd=ROOT,
+            env=cluster["env"],
+            stdout=output.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        for n, output in zip((1, 2), outputs, strict=True)
+    ]
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with (
+                psycopg2.connect(cluster["env"]["DATABASE_URL"]) as db,
+                db.cursor() as cursor,
+            ):
+                cursor.execute(
+                    "SELECT count(*) FROM django_tasks_database_dbtaskresult "
+                    "WHERE status IN ('READY', 'RUNNING')"
+                )
+                if cursor.fetchone()[0] == 0:
+                    break
+            time.sleep(0.5)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=60)
+    with psycopg2.connect(cluster["env"]["DATABASE_URL"]) as db, db.cursor() as cursor:
+        cursor.execute(
+            "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult "
+            "WHERE task_path = 'accounts.tasks.send_verification_email'"
+        )
+        results = cursor.fetchall()
+    assert len(results) == TASKS
+    assert {status for status, _ids in results} == {"SUCCESSFUL"}
+    assert all(len(ids) == 1 for _status, ids in results)
+    text = "".join(output.read_text() for output in outputs)
+    for number in range(TASKS):
+        assert text.count(f"To: verify-{number}@example.com") == 1, number
