@@ -11,6 +11,7 @@ from accounts.decorators import staff_second_factor_required
 from billing import services
 from billing.forms import BillingProfileForm, CertificateForm
 from billing.models import BillingProfile, Document, Payment
+from onespace.pagination import paginate
 from policy.signals import staff_read
 
 
@@ -86,7 +87,10 @@ def profile_default(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_second_factor_required
 def document_list(request: HttpRequest) -> HttpResponse:
     documents = Document.objects.visible_to(request.user).select_related("original")
-    return render(request, "billing/document_list.html", {"documents": documents})
+    pager = paginate(request, documents)
+    return render(
+        request, "billing/document_list.html", {"documents": pager["page"], **pager}
+    )
 
 
 @login_required

@@ -42,6 +42,8 @@ from weasyprint.draw import text as weasyprint_text
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 from weasyprint.text.fonts import FontConfiguration
 
+from onespace import metrics
+
 FONT_DIR = Path(fontpkg_sarabun.ROOT) / "files"
 # file:// URLs for @font-face; WeasyPrint embeds the glyphs a document uses.
 FONTS = {
@@ -325,6 +327,13 @@ def html_to_pdf(
     element; HTML that declares its own fonts (the tax documents) passes False and is
     rendered as plain WeasyPrint renders it.
     """
+    with metrics.PDF_SECONDS.time():
+        return _html_to_pdf(html, base_url=base_url, font_css=font_css)
+
+
+def _html_to_pdf(
+    html: str | Sequence[str], *, base_url: str | None, font_css: bool
+) -> bytes:
     parts = [html] if isinstance(html, str) else list(html)
     # @font-face rules only load through a FontConfiguration shared by CSS and writer.
     font_config = FontConfiguration()

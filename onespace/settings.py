@@ -167,6 +167,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Requests by view and status with their latency, for /metrics (onespace.metrics).
+    "onespace.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -541,7 +543,13 @@ BILLING_FISCAL_YEAR_END = env_month_day("BILLING_FISCAL_YEAR_END", "12-31")
 # (system check auditlog.E001).
 AUDITLOG_RETENTION_DAYS = env_int("AUDITLOG_RETENTION_DAYS", 365)
 # Requests to these paths (and below them) are not logged; whole path segments match.
-AUDITLOG_SKIP_PATHS = env_list("AUDITLOG_SKIP_PATHS", "/static/,/healthz,/favicon.ico")
+AUDITLOG_SKIP_PATHS = env_list(
+    "AUDITLOG_SKIP_PATHS", "/static/,/healthz,/favicon.ico,/metrics"
+)
+# /healthz answers 503 once the access-log buffer has failed to flush for this long.
+AUDITLOG_HEALTH_FLUSH_SECONDS = env_int("AUDITLOG_HEALTH_FLUSH_SECONDS", 300)
+# Bearer token of the Prometheus scraper for /metrics; empty: /metrics answers 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 # Access-log records are buffered in memory and written in bulk this often; a hard
 # crash loses at most this much. 0 disables the background flush.
 AUDITLOG_FLUSH_INTERVAL = env_int("AUDITLOG_FLUSH_INTERVAL_MS", 1000) / 1000

@@ -12,7 +12,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from onespace import views
+from onespace import metrics, views
 
 # The <style> elements Redoc 2.5 (drf-spectacular-sidecar) adds while its bundle loads,
 # before it knows the nonce: an empty one and its scrollbar styles.
@@ -32,6 +32,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("privacy/", include("policy.urls")),

@@ -1,5 +1,6 @@
 """Project-level pages that belong to no single app: the health check and the home page."""
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -10,14 +11,35 @@ from django.views.decorators.http import require_GET
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers a query, 503 when it does not."""
+    """200 when the database answers and the access log flushes; 503 otherwise.
+
+    The access log counts as failing once this process's buffer has not flushed for
+    ``AUDITLOG_HEALTH_FLUSH_SECONDS``: the proxy then stops sending it requests whose
+    records could be lost.
+    """
+    from auditlog import buffer
+
+    failing = buffer.failing_for()
+    log = "failing" if failing > settings.AUDITLOG_HEALTH_FLUSH_SECONDS else "ok"
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up"})
+        return JsonResponse(
+            {"status": "unavailable", "database": "down", "access_log": log}, status=503
+        )
+    if log != "ok":
+        return JsonResponse(
+            {
+                "status": "unavailable",
+                "database": "up",
+                "access_log": log,
+                "failing_seconds": round(failing),
+            },
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "up", "access_log": log})
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from onespace.pagination import paginate
 from onespace.ratelimits import rate_limit
 from onespace.redirects import safe_next_url
 from policy import current, services
@@ -29,7 +30,7 @@ from policy.middleware import (
     remember_accepted,
 )
 from policy.models import Acceptance, ConsentRecord, DataExport, NoticeVersion
-from policy.registry import preview_rows, registry
+from policy.registry import holdings, registry
 
 
 def _published_or_404(label: str) -> NoticeVersion:
@@ -246,14 +247,7 @@ def _rights_links() -> dict[str, str]:
 def my_data(request: HttpRequest) -> HttpResponse:
     """Category by category: what we hold about the customer, why, on what basis, how long."""
     customer: Any = request.user
-    rows = [
-        {
-            "category": category,
-            "count": category.for_subject(customer).count(),
-            "preview": preview_rows(category, customer),
-        }
-        for category in registry
-    ]
+    rows = holdings(customer)
     return render(
         request,
         "policy/my_data.html",
@@ -280,9 +274,11 @@ def export(request: HttpRequest) -> HttpResponse:
             ),
         )
         return redirect("policy:export")
-    exports = DataExport.objects.filter(customer=customer)[:20]
+    exports = DataExport.objects.filter(customer=customer)  # newest first, then pk
     return render(
-        request, "policy/export.html", {"exports": exports, "now": timezone.now()}
+        request,
+        "policy/export.html",
+        {"now": timezone.now(), **paginate(request, exports)},
     )
 
 
