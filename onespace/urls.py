@@ -22,6 +22,11 @@ REDOC_STYLE_HASHES = [
     "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
 ]
 
+handler400 = "onespace.views.bad_request"
+handler403 = "onespace.views.permission_denied"
+handler404 = "onespace.views.page_not_found"
+handler500 = "onespace.views.server_error"
+
 api_v1 = [
     path("", include("auditlog.api")),
     path("", include("billing.api")),
