@@ -5,13 +5,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
-from django.views.i18n import set_language
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
 
+from accounts import views as accounts_views
 from onespace import views
 
 # The <style> elements Redoc 2.5 (drf-spectacular-sidecar) adds while its bundle loads,
@@ -37,7 +37,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("privacy/", include("policy.urls")),
     path("activity/", include("auditlog.urls")),
