@@ -100,6 +100,13 @@ def update_profile(form: ProfileForm) -> str | None:
     return new_email
 
 
+def save_language(user: User, language: str) -> None:
+    """Remember ``language`` on the account: its emails and its next sign-in follow it."""
+    if language in User.Language.values and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
 def send_password_reminders(*, now: datetime | None = None) -> int:
     """Email each account whose password expires within the reminder period, once.
 

@@ -1,9 +1,16 @@
-"""Project-level pages that belong to no single app: the health check and the home page."""
+"""Project-level pages that belong to no single app: health check, home, error pages."""
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
+from django.template import loader
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -52,3 +59,48 @@ def home(request: HttpRequest) -> HttpResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A CSRF refusal in the visitor's language, not Django's English debug page."""
     return render(request, "403_csrf.html", status=403)
+
+
+# Error pages (handler400/403/404/500 in onespace/urls.py): the portal's layout in the
+# visitor's language with a way home, or the APIs' JSON error shape under /api/.
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error(request: HttpRequest, status: int, detail: str) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse({"detail": detail}, status=status)
+    return render(request, f"{status}.html", status=status)
+
+
+def bad_request(
+    request: HttpRequest, exception: Exception | None = None
+) -> HttpResponse:
+    """400: a request the portal cannot read (a malformed Host, a broken form post)."""
+    return _error(request, 400, _("The request is not valid."))
+
+
+def permission_denied(
+    request: HttpRequest, exception: Exception | None = None
+) -> HttpResponse:
+    """403: the signed-in account may not open this page."""
+    return _error(request, 403, _("You do not have permission to perform this action."))
+
+
+def page_not_found(
+    request: HttpRequest, exception: Exception | None = None
+) -> HttpResponse:
+    """404: every wrong link, in the portal's layout instead of Django's bare page."""
+    return _error(request, 404, _("Not found."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: rendered without context processors, so a broken database cannot fail it too."""
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": _("Something went wrong on our side. Please try again later.")},
+            status=500,
+        )
+    return HttpResponseServerError(loader.render_to_string("500.html"))
