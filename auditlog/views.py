@@ -72,7 +72,8 @@ def _activity_chart(user: Any) -> charts.Chart:
             charts.Series(_("Node events"), [nodes.get(d, 0) for d in days]),
             charts.Series(_("Sign-ins"), [sign_ins.get(d, 0) for d in days]),
         ],
-        height=140,
+        width=400,
+        height=130,
     )
 
 

@@ -197,11 +197,11 @@ def daily_chart(
     def y_of(value: int) -> float:
         return round(base - plot_h * value / top, 1)
 
-    for fraction in (0, 0.5, 1):
-        y = round(base - plot_h * fraction, 1)
+    # Counts are whole numbers: no "0.5" on the axis of a chart whose top is 1.
+    for value in sorted({0, top // 2, top}):
+        y = y_of(value)
         chart.gridlines.append(y)
-        label = top * fraction
-        chart.texts.append(Text(MARGIN_LEFT - 4, y + 4, f"{label:g}", anchor="end"))
+        chart.texts.append(Text(MARGIN_LEFT - 4, round(y + 4, 1), str(value), "end"))
     for index in sorted({0, len(days) // 2, len(days) - 1}):
         x = MARGIN_LEFT + step * index + step / 2
         anchor = (
