@@ -44,6 +44,11 @@ urlpatterns = [
     path("activity/", include("auditlog.urls")),
     path("billing/", include("billing.urls")),
     path("support/", include("support.urls")),
+    path(
+        "admin/dashboard/",
+        admin.site.admin_view(views.dashboard),
+        name="staff-dashboard",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
