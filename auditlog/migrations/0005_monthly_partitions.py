@@ -216,9 +216,11 @@ BEGIN
         RETURN 0;
     END IF;
     PERFORM set_config('onespace.purge', 'on', true);
-    SELECT coalesce(array_agg(part ORDER BY lower NULLS LAST, part::text), '{}'),
-           array_agg(lower ORDER BY lower NULLS LAST, part::text),
-           array_agg(upper ORDER BY lower NULLS LAST, part::text)
+    -- Oldest first; the default partition before the months (its expired rows are
+    -- stragglers older than any month kept as a partition).
+    SELECT coalesce(array_agg(part ORDER BY lower NULLS FIRST, part::text), '{}'),
+           array_agg(lower ORDER BY lower NULLS FIRST, part::text),
+           array_agg(upper ORDER BY lower NULLS FIRST, part::text)
         INTO parts, lowers, uppers FROM auditlog_partitions(log_table);
     -- A partition that may not go (a legal hold) keeps its rows and every newer one.
     FOR i IN 1..cardinality(parts) LOOP
