@@ -304,3 +304,42 @@ def test_a_month_that_may_not_go_keeps_its_rows_and_every_newer_one(
         ids["m13"] + ids["expired"] + ids["kept"] + ids["now"]
     )
     assert services.verify_logs(["access"]) == []
+
+
+def test_a_time_filtered_admin_list_reads_only_that_months_partition(
+    staff_client, auditor
+):
+    from django.test.utils import CaptureQueriesContext
+
+    from auditlog import roles as auditlog_roles
+
+    auditlog_roles.grant_group_permissions()
+    for offset in (-2, -1):
+        _add_partition(_month(offset))
+        _log(_at(_month(offset)), 2)
+    _log(_at(_month(0), 11), 2, path="/shown/")
+    month = _month(0)
+    client = staff_client(auditor)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(
+            "/admin/auditlog/accesslog/",
+            {
+                "occurred_at__gte": f"{month:%Y-%m}-10",
+                "occurred_at__lt": f"{month:%Y-%m}-12",
+            },
+        )
+    assert response.status_code == 200
+    assert "/shown/0" in response.text
+    listing = [
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "auditlog_accesslog"' in q["sql"] and "LIMIT" in q["sql"]
+    ]
+    assert listing
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {listing[-1]}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert f"auditlog_accesslog_p{month:%Y%m}" in plan
+    for other in _names():
+        if other != f"auditlog_accesslog_p{month:%Y%m}":
+            assert other not in plan
