@@ -251,7 +251,7 @@ def copy_batch(cursor: CursorWrapper, table: str, batch_size: int | None) -> int
     return cursor.rowcount
 
 
-def swap(cursor: CursorWrapper, table: str) -> None:
+def swap(cursor: CursorWrapper, table: str) -> int:
     """Copy the last rows and put the shadow in ``table``'s place (one transaction).
 
     The chain lock and an EXCLUSIVE table lock keep every writer out meanwhile
@@ -261,7 +261,7 @@ def swap(cursor: CursorWrapper, table: str) -> None:
     shadow, old = shadow_name(table), old_name(table)
     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(table.encode())])
     cursor.execute(f"LOCK TABLE {q(table)} IN EXCLUSIVE MODE")
-    copy_batch(cursor, table, None)
+    last_rows = copy_batch(cursor, table, None)
     # A purge that ran during the copy removed rows the shadow already had.
     cursor.execute("SELECT set_config('onespace.purge', 'on', true)")
     cursor.execute(
@@ -301,6 +301,7 @@ def swap(cursor: CursorWrapper, table: str) -> None:
     )
     for (grantee,) in cursor.fetchall():
         cursor.execute(f"REVOKE ALL ON {q(old)} FROM {grantee}")
+    return last_rows
 
 
 def _sequence(cursor: CursorWrapper, table: str) -> str:
@@ -338,7 +339,7 @@ def partition_table(
         if pause:
             time.sleep(pause)
     with transaction.atomic(), connection.cursor() as cursor:
-        swap(cursor, table)
+        copied += swap(cursor, table)
     db_roles.restrict_runtime(connection)
     return copied
 
