@@ -117,9 +117,7 @@ class EtaxXmlData(privacy.Category):
     legal_basis = privacy.Basis.LEGAL_OBLIGATION
     retention = timedelta(days=YEARS_KEPT * 365)
     retention_reason = _("Kept and purged with the tax document it belongs to.")
-    recipients = (
-        _("The Revenue Department, through our e-Tax service provider"),
-    )
+    recipients = (_("The Revenue Department, through our e-Tax service provider"),)
     subject = "document__customer"
     erasure = privacy.Erasure.RETAIN
     retention_from = "issued_on"

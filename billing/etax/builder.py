@@ -362,7 +362,14 @@ def build_cancellation(document: Document) -> etree._Element:
     return b.root
 
 
-def to_bytes(root: etree._Element) -> bytes:
+def to_bytes(root: etree._Element, *, pretty: bool = True) -> bytes:
+    """The XML as UTF-8; a signed tree is written exactly as signed (``pretty=False``)."""
     return etree.tostring(
-        root, xml_declaration=True, encoding="UTF-8", pretty_print=True
+        root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty
     )
+
+
+def pretty(root: etree._Element) -> etree._Element:
+    """``root`` re-read from its indented form, so it can be signed as it will be read."""
+    parser = etree.XMLParser(remove_blank_text=False)
+    return etree.fromstring(to_bytes(root), parser)

@@ -60,8 +60,8 @@ def _make(document: Document, *, code: str, number: str, issued_on, build) -> Et
         document=document, type_code=code, number=number, issued_on=issued_on
     )
     try:
-        root = build()
-        record.xml = builder.to_bytes(root).decode()
+        root = builder.pretty(build())
+        record.xml = builder.to_bytes(root, pretty=False).decode()
         problems = _validate(root)
         if problems is None:
             record.status = EtaxXml.Status.UNCHECKED
@@ -77,7 +77,7 @@ def _make(document: Document, *, code: str, number: str, issued_on, build) -> Et
                 record.status = EtaxXml.Status.FAILED
                 record.error = str(problem)
             else:
-                record.xml = builder.to_bytes(signed).decode()
+                record.xml = builder.to_bytes(signed, pretty=False).decode()
                 record.signed = True
     except Exception as error:  # a bug must not stop the document being printed
         logger.exception("e-Tax XML of %s", number)
