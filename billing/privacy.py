@@ -8,7 +8,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from billing.models import BillingProfile, Document, DocumentLine
+from billing.models import BillingProfile, Document, DocumentLine, EtaxXml
 from billing.retention import YEARS_KEPT, fiscal_year_end, purge_expired_documents
 from policy import registry as privacy
 
@@ -32,6 +32,7 @@ class BillingProfileData(privacy.Category):
         "district",
         "province",
         "postcode",
+        "subdistrict_code",
         "tax_id",
         "branch",
         "email",
@@ -58,6 +59,7 @@ class IssuedDocumentData(privacy.Category):
     fields = (
         "buyer_name",
         "buyer_address",
+        "buyer_address_parts",
         "buyer_tax_id",
         "buyer_branch",
         "buyer_email",
@@ -102,10 +104,39 @@ class IssuedDocumentData(privacy.Category):
         return purge_expired_documents(now)
 
 
+@privacy.register
+class EtaxXmlData(privacy.Category):
+    """The same documents as ETDA e-Tax XML, with the buyer's details (ขมธอ. 3-2568)."""
+
+    key = "billing-etax"
+    name = _("e-Tax XML of tax documents")
+    model = EtaxXml
+    fields = ("xml", "email_message_id", "emailed_at")
+    export_fields = ("number", "type_code", "issued_on")
+    purpose = _("Issue Thai tax documents electronically (e-Tax Invoice & e-Receipt)")
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = timedelta(days=YEARS_KEPT * 365)
+    retention_reason = _("Kept and purged with the tax document it belongs to.")
+    recipients = (_("The Revenue Department, through our e-Tax service provider"),)
+    subject = "document__customer"
+    erasure = privacy.Erasure.RETAIN
+    retention_from = "issued_on"
+
+    @classmethod
+    def for_subject(cls, user: Any) -> QuerySet:
+        return EtaxXml.objects.filter(document__customer=user)
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        """Nothing of its own: the XML goes with its document (IssuedDocumentData)."""
+        return 0
+
+
 privacy.not_personal(
     Document,
     "seller_name",
     "seller_address",
+    "seller_address_parts",
     "seller_tax_id",
     reason=_("The company's own details as seller, the same on every document."),
 )

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.emails import build_email
 from billing import arithmetic, numbering
 from billing.checks import PLACEHOLDER_SELLER_TAX_ID
+from billing.etax.addresses import seller_address_parts as etax_seller_address_parts
 from billing.models import (
     WITHHOLDING_RATES,
     BillingProfile,
@@ -110,6 +111,7 @@ def seller_snapshot() -> dict[str, str]:
         "seller_address": seller["address"],
         "seller_tax_id": seller["tax_id"],
         "seller_branch": seller["branch"],
+        "seller_address_parts": etax_seller_address_parts(),
     }
 
 
@@ -120,6 +122,7 @@ def buyer_snapshot(profile: BillingProfile) -> dict[str, str]:
         "buyer_address": profile.address,
         "buyer_tax_id": profile.tax_id,
         "buyer_branch": profile.branch,
+        "buyer_address_parts": profile.address_parts,
         "buyer_email": profile.email,
         "buyer_phone": profile.phone,
     }
@@ -190,6 +193,8 @@ _FROZEN_FIELDS = [
     "buyer_address",
     "buyer_tax_id",
     "buyer_branch",
+    "seller_address_parts",
+    "buyer_address_parts",
     "buyer_email",
     "buyer_phone",
 ]
@@ -407,6 +412,7 @@ def _copy_buyer(source: Document, target: Document) -> None:
         "buyer_address",
         "buyer_tax_id",
         "buyer_branch",
+        "buyer_address_parts",
         "buyer_email",
         "buyer_phone",
     ):

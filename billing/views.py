@@ -110,6 +110,7 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": document.lines.all(),
             "receipt": document.receipt,
             "payment": document.payment,
+            "etax": document.etax_xml.exclude(type_code="T07").first(),
         },
     )
 
@@ -135,6 +136,28 @@ def document_pdf(request: HttpRequest, pk: int) -> FileResponse:
         filename=f"{document.number}.pdf",
         content_type="application/pdf",
     )
+
+
+@login_required
+@staff_second_factor_required
+def document_xml(request: HttpRequest, pk: int) -> HttpResponse:
+    """The document's ETDA e-Tax XML (signed when a certificate is set), like the PDF.
+
+    To its owner or to finance (second factor, logged); 404 while it is being made or
+    when it failed (finance sees why in admin).
+    """
+    document = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
+    record = document.etax_xml.exclude(type_code="T07").first()
+    if record is None or not record.is_embeddable:
+        raise Http404(_("The e-Tax XML is not available."))
+    staff_read(
+        request,
+        subject_id=document.customer_id,
+        object_label=f"billing.document:{document.pk}:xml",
+    )
+    response = HttpResponse(record.xml.encode(), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{record.number}.xml"'
+    return response
 
 
 @login_required

@@ -318,14 +318,20 @@ def _write_glyph_maps(document: Any, pdf: Any) -> None:
 
 
 def html_to_pdf(
-    html: str | Sequence[str], *, base_url: str | None = None, font_css: bool = True
+    html: str | Sequence[str],
+    *,
+    base_url: str | None = None,
+    font_css: bool = True,
+    pdf_variant: str | None = None,
+    attachments: Sequence[Any] = (),
 ) -> bytes:
     """The PDF of ``html`` (A4 unless its CSS says otherwise) with an exact text layer.
 
     Several HTML documents are laid out one by one and their pages joined, so each counts
     its own pages (a tax document's original and copy). ``font_css`` adds Sarabun for every
     element; HTML that declares its own fonts (the tax documents) passes False and is
-    rendered as plain WeasyPrint renders it.
+    rendered as plain WeasyPrint renders it. ``pdf_variant`` (e.g. "pdf/a-3b") and
+    ``attachments`` (WeasyPrint ``Attachment``s) go to WeasyPrint's writer.
     """
     with metrics.PDF_SECONDS.time():
         return _html_to_pdf(html, base_url=base_url, font_css=font_css)
@@ -347,6 +353,14 @@ def _html_to_pdf(
             for part in parts
         ]
         pages = [page for document in documents for page in document.pages]
-        return documents[0].copy(pages).write_pdf(finisher=_write_glyph_maps)  # type: ignore[no-any-return]
+        return (
+            documents[0]
+            .copy(pages)
+            .write_pdf(  # type: ignore[no-any-return]
+                finisher=_write_glyph_maps,
+                pdf_variant=pdf_variant,
+                attachments=list(attachments) or None,
+            )
+        )
     finally:
         _rendering.reset(token)

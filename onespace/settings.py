@@ -528,6 +528,11 @@ BILLING_SELLER = {
     ),
     "tax_id": env_str("BILLING_SELLER_TAX_ID", "0107536000315"),
     "branch": env_str("BILLING_SELLER_BRANCH", "00000"),
+    # ETDA e-Tax: the seller's address in parts (house number, postcode, and the 6-digit
+    # TISI sub-district code, whose first 4 and 2 digits are the district and province).
+    "building_number": env_str("BILLING_SELLER_BUILDING_NUMBER", "999"),
+    "postcode": env_str("BILLING_SELLER_POSTCODE", "10110"),
+    "subdistrict_code": env_str("BILLING_SELLER_SUBDISTRICT_CODE", "103901"),
 }
 # Lines per bill sent through POST /api/v1/invoices/: the PDF of one bill is rendered
 # in one task, and rendering time grows with the lines (10,000 took 52 seconds).
@@ -535,6 +540,25 @@ BILLING_INVOICE_MAX_LINES = env_int("BILLING_INVOICE_MAX_LINES", 100)
 # Revenue Code s.87/3, Accounting Act s.14: tax documents are kept 5 years from the end
 # of the accounting period in which they were issued; the fiscal year ends on this day.
 BILLING_FISCAL_YEAR_END = env_month_day("BILLING_FISCAL_YEAR_END", "12-31")
+
+# ETDA e-Tax Invoice & e-Receipt (billing.etax). ETDA's XSDs, Schematron and code lists
+# (v2.1, not part of the project): each XML is validated against them and profile
+# addresses get their TISI codes from them; without the folder XML is built unvalidated.
+ETAX_SCHEMA_DIR = Path(
+    env_str(
+        "ETAX_SCHEMA_DIR",
+        str(BASE_DIR.parent / "shared" / "etda" / "e-tax-invoice-receipt-v2.1"),
+    )
+)
+# The company's certificate (PKCS#12) that signs every XML (XAdES-BES); without it the
+# XML is produced unsigned and admin says so.
+ETAX_CERT_FILE = env_str("ETAX_CERT_FILE", "")
+ETAX_CERT_PASSWORD = env_str("ETAX_CERT_PASSWORD", "")
+# "e-Tax Invoice by Email": the address every document email is also sent to.
+ETAX_BY_EMAIL_CC = env_str("ETAX_BY_EMAIL_CC", "")
+# PromptPay ID (13-digit tax ID, 10-digit phone or 15-digit e-wallet/biller ID): billing
+# notes carry a Thai QR Payment code for their amount.
+PROMPTPAY_ID = env_str("PROMPTPAY_ID", "")
 
 # --- auditlog -------------------------------------------------------------------------
 
