@@ -334,11 +334,22 @@ def html_to_pdf(
     ``attachments`` (WeasyPrint ``Attachment``s) go to WeasyPrint's writer.
     """
     with metrics.PDF_SECONDS.time():
-        return _html_to_pdf(html, base_url=base_url, font_css=font_css)
+        return _html_to_pdf(
+            html,
+            base_url=base_url,
+            font_css=font_css,
+            pdf_variant=pdf_variant,
+            attachments=attachments,
+        )
 
 
 def _html_to_pdf(
-    html: str | Sequence[str], *, base_url: str | None, font_css: bool
+    html: str | Sequence[str],
+    *,
+    base_url: str | None,
+    font_css: bool,
+    pdf_variant: str | None,
+    attachments: Sequence[Any],
 ) -> bytes:
     parts = [html] if isinstance(html, str) else list(html)
     # @font-face rules only load through a FontConfiguration shared by CSS and writer.

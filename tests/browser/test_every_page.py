@@ -69,7 +69,17 @@ ENGLISH_FRAGMENTS = (
 )
 # Allowed English in Thai pages: names, codes and units that are English in Thai too,
 # and the English name the Thai notice itself gives in brackets.
-ALLOWED = ("(Privacy Policy)", "OneSpace", "PDPA", "TOTP", "API", "PDF", "CSV", "JSON", "IP")
+ALLOWED = (
+    "(Privacy Policy)",
+    "OneSpace",
+    "PDPA",
+    "TOTP",
+    "API",
+    "PDF",
+    "CSV",
+    "JSON",
+    "IP",
+)
 
 
 def _screenshot_dir() -> Path:
