@@ -16,25 +16,6 @@ def fill_subdistrict_codes(apps, schema_editor):
             BillingProfile.objects.filter(pk=profile.pk).update(subdistrict_code=code)
 
 
-def cascade_in_the_database(apps, schema_editor):
-    """billing_purge_expired() deletes documents in SQL: their XML must go with them."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname FROM pg_constraint WHERE contype = 'f'"
-            " AND conrelid = 'billing_etaxxml'::regclass"
-            " AND confrelid = 'billing_document'::regclass"
-        )
-        (name,) = cursor.fetchone()
-        cursor.execute(
-            f'ALTER TABLE billing_etaxxml DROP CONSTRAINT "{name}", '
-            f'ADD CONSTRAINT "{name}" FOREIGN KEY (document_id) '
-            "REFERENCES billing_document (id) ON DELETE CASCADE "
-            "DEFERRABLE INITIALLY DEFERRED"
-        )
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("billing", "0008_purge_removes_every_file"),
@@ -135,5 +116,4 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(fill_subdistrict_codes, migrations.RunPython.noop),
-        migrations.RunPython(cascade_in_the_database, migrations.RunPython.noop),
     ]
