@@ -17,6 +17,7 @@ from auditlog.models import (
     DeadLetter,
     Disclosure,
     NodeEvent,
+    PurgeCheckpoint,
     SecurityEvent,
 )
 from policy import registry as privacy
@@ -230,4 +231,13 @@ privacy.not_personal(
     reason=_(
         "The legal ground for withholding a notice (a statute or order), not data about a person."
     ),
+)
+privacy.not_personal(
+    Disclosure,
+    "categories",
+    reason=_("Registry category keys of what was disclosed, not the data itself."),
+)
+privacy.no_personal_data(
+    PurgeCheckpoint,
+    reason=_("Where each log's retention purge stopped: an id and a hash."),
 )

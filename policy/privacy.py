@@ -1,6 +1,8 @@
 """Personal data of the policy app: acceptance records, consents, notice emails."""
 
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 from django.core.files.storage import storages
 from django.db import models
@@ -14,7 +16,10 @@ from policy.models import (
     BreachNotice,
     ConsentRecord,
     DataExport,
+    ErasureRecord,
     NoticeDelivery,
+    NoticeVersion,
+    RetentionSetting,
 )
 
 
@@ -167,4 +172,73 @@ privacy.not_personal(
     DataExport,
     "file_name",
     reason=_("A random name the portal gives the ZIP in private storage"),
+)
+
+
+@privacy.register
+class ErasureRecordData(privacy.Category):
+    """When a customer asked to close the account, and what erasure did (PDPA s.33)."""
+
+    key = "policy-erasure-record"
+    name = _("Account closure requests")
+    model = ErasureRecord
+    # After erasure the person is named only by the keyed hash of the address.
+    fields = ("pseudonym",)
+    export_fields = ("requested_at", "erase_after", "cancelled_at", "erased_at")
+    purpose = _("Carry out and prove an account closure you asked for (PDPA s.33)")
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = None
+    retention_reason = _(
+        "Kept as proof that the closure was done; it holds counts and a keyed hash of "
+        "the address, never the erased data"
+    )
+    subject = "customer"
+    erasure = privacy.Erasure.RETAIN
+
+    @classmethod
+    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+        """Dates only: the pseudonym says nothing to the customer."""
+        rows = cls.for_subject(user).order_by("pk").values("pk", *cls.export_fields)
+        yield from rows.iterator(chunk_size=2000)
+
+
+privacy.not_personal(
+    ErasureRecord,
+    "counts",
+    reason=_("How many rows each category's erasure touched: numbers, not data"),
+)
+privacy.not_personal(
+    DataExport,
+    "counts",
+    reason=_("How many rows of each category an export held: numbers, not data"),
+)
+privacy.not_personal(
+    Breach,
+    "categories",
+    "measures",
+    reason=_(
+        "Registry category keys and the measures taken: about the incident, not a person"
+    ),
+)
+privacy.no_personal_data(
+    Breach,
+    reason=_(
+        "An incident as the privacy officer records it; the people told are in "
+        "'Security incidents you were told about'"
+    ),
+)
+privacy.not_personal(
+    NoticeVersion,
+    "text_th",
+    "text_en",
+    "summary_th",
+    "summary_en",
+    reason=_("The notice text is the company's own writing, the same for everyone"),
+)
+privacy.no_personal_data(
+    NoticeVersion, reason=_("The published versions of the privacy notice")
+)
+privacy.no_personal_data(
+    RetentionSetting,
+    reason=_("Retention periods the database's purge functions read"),
 )

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from importlib import import_module
 from itertools import islice
 from typing import Any, ClassVar
 
@@ -82,6 +83,9 @@ class Category:
     # The datetime field the retention period runs from; "" means the retention purge
     # leaves this category alone (its rows go when the account is erased).
     retention_from: ClassVar[str] = ""
+    # False when rows name a person only by a record id (e.g. the task queue): nothing
+    # to export or erase person by person; the rows go with the retention purge.
+    per_person: ClassVar[bool] = True
     # Templates get the class itself, not an instance made by calling it.
     do_not_call_in_templates: ClassVar[bool] = True
 
@@ -111,6 +115,8 @@ class Category:
     def for_subject(cls, user: models.Model) -> models.QuerySet:
         """Rows of this category that are about ``user``."""
         manager = cls.model._default_manager
+        if not cls.per_person:
+            return manager.none()
         if not cls.subject:
             return manager.filter(pk=user.pk)
         return manager.filter(**{cls.subject: user})
@@ -204,6 +210,8 @@ class Registry:
         self._registry: dict[str, type[Category]] = {}
         # (model label, field name) -> why a personal-looking field is not personal data.
         self.not_personal: dict[tuple[str, str], StrOrPromise] = {}
+        # model label -> why a model (of any installed app) holds no personal data.
+        self.models_without_personal_data: dict[str, StrOrPromise] = {}
 
     def register(self, category: type[Category]) -> type[Category]:
         if not category.key:
@@ -238,20 +246,51 @@ class Registry:
             model._meta.get_field(name)  # fails loudly on a typo
             self.not_personal[(model._meta.label_lower, name)] = reason
 
-    def uncovered_fields(self, app_labels: Iterable[str]) -> list[str]:
-        """Personal-looking fields of these apps' models that no category declares."""
+    def declare_no_personal_data(
+        self, model: type[models.Model], *, reason: StrOrPromise
+    ) -> None:
+        if not reason:
+            raise ValueError("Say why the model holds no personal data")
+        self.models_without_personal_data[model._meta.label_lower] = reason
+
+    @staticmethod
+    def _models(app_labels: Iterable[str] | None) -> list[type[models.Model]]:
         from django.apps import apps
 
+        if app_labels is None:
+            found = list(apps.get_models())  # every installed app, ours or not
+        else:
+            found = [
+                model
+                for label in app_labels
+                for model in apps.get_app_config(label).get_models()
+            ]
+        return [model for model in found if not model._meta.proxy]
+
+    def undeclared_models(self, app_labels: Iterable[str] | None = None) -> list[str]:
+        """Models neither in a category nor declared to hold no personal data."""
+        declared = {category.model._meta.label_lower for category in self}
+        declared |= set(self.models_without_personal_data)
+        return [
+            model._meta.label
+            for model in self._models(app_labels)
+            if model._meta.label_lower not in declared
+        ]
+
+    def uncovered_fields(self, app_labels: Iterable[str] | None = None) -> list[str]:
+        """Fields no category declares and no ``not_personal`` explains: personal-looking
+        ones, and every free-form ``TextField`` or ``JSONField`` (whatever its name: such a
+        column can hold anything, so someone has to say what it holds)."""
         covered = self.covered_fields() | set(self.not_personal)
         missing = []
-        for label in app_labels:
-            for model in apps.get_app_config(label).get_models():
-                if model._meta.proxy:
+        for model in self._models(app_labels):
+            for field in model._meta.local_concrete_fields:
+                key = (model._meta.label_lower, field.name)
+                if key in covered:
                     continue
-                for field in model._meta.local_concrete_fields:
-                    key = (model._meta.label_lower, field.name)
-                    if key not in covered and looks_personal(field):
-                        missing.append(f"{model._meta.label}.{field.name}")
+                free_form = isinstance(field, models.TextField | models.JSONField)
+                if free_form or looks_personal(field):
+                    missing.append(f"{model._meta.label}.{field.name}")
         return missing
 
     def covered_fields(self) -> set[tuple[str, str]]:
@@ -276,9 +315,16 @@ def not_personal(model: type[models.Model], *fields: str, reason: StrOrPromise) 
     registry.declare_not_personal(model, *fields, reason=reason)
 
 
+def no_personal_data(model: type[models.Model], *, reason: StrOrPromise) -> None:
+    """Declare that ``model`` (of any installed app) holds no personal data, and why."""
+    registry.declare_no_personal_data(model, reason=reason)
+
+
 def autodiscover() -> None:
-    """Import every installed app's ``privacy`` module, as admin does with ``admin``."""
+    """Import every installed app's ``privacy`` module, as admin does with ``admin``,
+    and ``onespace.privacy`` (Django's and third-party apps configured project-wide)."""
     autodiscover_modules("privacy", register_to=registry)
+    import_module("onespace.privacy")
 
 
 def _column_label(model: type[models.Model], column: str) -> str:

@@ -26,6 +26,7 @@ STAFF_BROWSER = "StaffBrowser/9.9 (secret workstation)"
 
 @pytest.fixture
 def staff_viewed_alice(support_agent, alice):
+    buffer.clear()  # records left by earlier tests' requests are not this test's
     support_agent.full_name = "Somchai Staffmember"
     support_agent.save(update_fields=["full_name"])
     request = RequestFactory().get(
