@@ -15,6 +15,8 @@ from policy.models import (
     ConsentRecord,
     DataExport,
     NoticeDelivery,
+    PrivacyRequest,
+    ProcessingObjection,
 )
 
 
@@ -153,6 +155,62 @@ class BreachNoticeData(privacy.Category):
     erasure = privacy.Erasure.DELETE
     export_fields = ("breach__detected_at", "breach__description", "sent_at")
 
+
+@privacy.register
+class PrivacyRequestData(privacy.Category):
+    """Requests to use a right under PDPA s.30-36: who asked, for what, and our answer."""
+
+    key = "policy-privacy-request"
+    name = _("Your privacy requests and our answers")
+    model = PrivacyRequest
+    fields = ("name", "email", "about_email", "details", "reply", "extension_reason")
+    purpose = _(
+        "Confirm who you are, answer your request within the legal time and prove "
+        "that we did (PDPA s.30-36, s.39)"
+    )
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = timedelta(days=3 * 365)
+    retention_reason = _(
+        "Kept three years after the request is closed as proof of the answer; kept "
+        "when the account is erased, since an erasure request is itself proven by it"
+    )
+    retention_from = "closed_at"
+    subject = "customer"
+    erasure = privacy.Erasure.RETAIN
+    export_fields = (
+        "right",
+        "filed_at",
+        "identity_confirmed_at",
+        "due_on",
+        "extended_to",
+        "outcome",
+        "refusal_ground",
+        "closed_at",
+    )
+
+
+@privacy.register
+class ProcessingObjectionData(privacy.Category):
+    """Uses of your data you objected to or restricted (PDPA s.32, s.34)."""
+
+    key = "policy-objection"
+    name = _("Uses you objected to or restricted")
+    model = ProcessingObjection
+    fields = ()
+    purpose = _("Stop the uses you objected to or restricted (PDPA s.32, s.34)")
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = None
+    retention_reason = _("Kept while the account exists")
+    subject = "customer"
+    erasure = privacy.Erasure.DELETE
+    export_fields = ("purpose", "recorded_at", "lifted_at")
+
+
+privacy.not_personal(
+    PrivacyRequest,
+    "code_hash",
+    reason=_("A keyed hash of a one-time code; it identifies no one"),
+)
 
 privacy.not_personal(
     Breach,

@@ -1,5 +1,6 @@
 """Public notice pages, the acceptance gate and the customer's privacy page."""
 
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,7 +14,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,14 +22,26 @@ from onespace.ratelimits import rate_limit
 from onespace.redirects import safe_next_url
 from policy import current, services
 from policy.diff import word_diff
-from policy.forms import AcceptForm, CloseAccountForm, ConsentForm
+from policy.forms import (
+    AcceptForm,
+    CloseAccountForm,
+    ConsentForm,
+    PrivacyRequestCodeForm,
+    PrivacyRequestForm,
+)
 from policy.middleware import (
     CLOSE_ACCOUNT_VIEW,
     EXPORT_VIEW,
     needs_acceptance,
     remember_accepted,
 )
-from policy.models import Acceptance, ConsentRecord, DataExport, NoticeVersion
+from policy.models import (
+    Acceptance,
+    ConsentRecord,
+    DataExport,
+    NoticeVersion,
+    PrivacyRequest,
+)
 from policy.registry import preview_rows, registry
 
 
@@ -347,3 +360,70 @@ def close_account_cancel(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Your account will not be closed."))
     return redirect("policy:my-data")
+
+
+# --- Privacy requests from anyone (PDPA s.30-36) -----------------------------------------
+
+
+def _requesting_customer(request: HttpRequest) -> Any:
+    user: Any = request.user
+    return user if user.is_authenticated and not user.is_staff else None
+
+
+@rate_limit("privacy_request")
+def request_create(request: HttpRequest) -> HttpResponse:
+    """File a privacy request: customers, former customers, people without an account."""
+    customer = _requesting_customer(request)
+    form = PrivacyRequestForm(request.POST or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            privacy_request = services.file_request(
+                right=data["right"],
+                name=data.get("name") or (customer.full_name if customer else ""),
+                email=data.get("email") or (customer.email if customer else ""),
+                about_email=data.get("about_email") or "",
+                details=data["details"],
+                language=translation.get_language() or "th",
+                customer=customer,
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("policy:request-detail", privacy_request.public_id)
+    return render(request, "policy/request_form.html", {"form": form})
+
+
+@rate_limit("privacy_request")
+def request_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Where the request stands; the code form until the address is confirmed."""
+    privacy_request = get_object_or_404(PrivacyRequest, public_id=public_id)
+    form = PrivacyRequestCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_email(privacy_request, form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error("code", error.messages)
+        else:
+            messages.success(request, _("Thank you: your email address is confirmed."))
+            return redirect("policy:request-detail", privacy_request.public_id)
+    return render(
+        request,
+        "policy/request_detail.html",
+        {
+            "privacy_request": privacy_request,
+            "form": form,
+            "privacy_contact": settings.PRIVACY_CONTACT_EMAIL,
+        },
+    )
+
+
+@require_POST
+@rate_limit("privacy_request")
+def request_code(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Send a new code to the requester's address."""
+    privacy_request = get_object_or_404(PrivacyRequest, public_id=public_id)
+    services.send_code(privacy_request)
+    messages.info(request, _("We sent a new code. Check your email."))
+    return redirect("policy:request-detail", privacy_request.public_id)

@@ -3,6 +3,7 @@
 - ``records``: the append-only base and the database's refusals;
 - ``notice``: notice versions, acceptances, consents, notice emails;
 - ``rights``: data exports and account closure/erasure (PDPA s.30–33);
+- ``requests``: privacy requests with their clock, objections and restrictions (s.30–36);
 - ``breaches``: breaches and their notifications (s.37(4));
 - ``retention``: settings the database's purge functions read.
 """
@@ -25,6 +26,11 @@ from policy.models.records import (
     AppendOnlyRecord,
     ClosureNotDue,
     ImmutableRecord,
+)
+from policy.models.requests import (
+    PrivacyRequest,
+    PrivacyRequestQuerySet,
+    ProcessingObjection,
 )
 from policy.models.retention import RetentionSetting
 from policy.models.rights import (
@@ -53,6 +59,9 @@ __all__ = [
     "NoticeDelivery",
     "NoticeVersion",
     "NoticeVersionQuerySet",
+    "PrivacyRequest",
+    "PrivacyRequestQuerySet",
+    "ProcessingObjection",
     "RetentionSetting",
     "fingerprint_of",
     "pseudonym_of",
