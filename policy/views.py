@@ -237,21 +237,14 @@ def _optional_url(name: str) -> str:
 
 
 def _rights_links() -> dict[str, str]:
-    """Where the other rights are exercised, by URL name of the apps that provide them."""
-    ticket = _optional_url("support:ticket-create")
-
-    def privacy_request(right: str) -> str:
-        return (
-            f"{ticket}?{urlencode({'kind': 'privacy', 'privacy_right': right})}"
-            if ticket
-            else ""
-        )
-
+    """Where the other rights are exercised: editing pages of other apps, privacy requests."""
+    requests = reverse("policy:request-create")
     return {
         "profile_url": _optional_url("accounts:profile"),
         "billing_profiles_url": _optional_url("billing:profile-list"),
-        "objection_url": privacy_request("objection"),
-        "restriction_url": privacy_request("restriction"),
+        "objection_url": f"{requests}?{urlencode({'right': 'objection'})}",
+        "restriction_url": f"{requests}?{urlencode({'right': 'restriction'})}",
+        "request_url": requests,
     }
 
 
@@ -374,7 +367,11 @@ def _requesting_customer(request: HttpRequest) -> Any:
 def request_create(request: HttpRequest) -> HttpResponse:
     """File a privacy request: customers, former customers, people without an account."""
     customer = _requesting_customer(request)
-    form = PrivacyRequestForm(request.POST or None, customer=customer)
+    form = PrivacyRequestForm(
+        request.POST or None,
+        customer=customer,
+        initial={"right": request.GET.get("right", "")},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -114,9 +114,7 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
         details=f"Stop marketing to {legal_name}",
         customer=user,
     )
-    policy_services.record_objection(
-        user, purpose="marketing", request=privacy_request
-    )
+    policy_services.record_objection(user, purpose="marketing", request=privacy_request)
     ua = f"Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 {user.full_name}"
     chain.append(
         AccessLog,
