@@ -14,6 +14,8 @@ from policy.models import (
     BreachNotice,
     ConsentRecord,
     DataExport,
+    MarketingDelivery,
+    MarketingEmail,
     NoticeDelivery,
     PrivacyRequest,
     ProcessingObjection,
@@ -205,6 +207,33 @@ class ProcessingObjectionData(privacy.Category):
     erasure = privacy.Erasure.DELETE
     export_fields = ("purpose", "recorded_at", "lifted_at")
 
+
+@privacy.register
+class MarketingDeliveryData(privacy.Category):
+    """Which news and offers emails a customer was sent (with their consent)."""
+
+    key = "policy-marketing-email"
+    name = _("News and offers emails sent to you")
+    model = MarketingDelivery
+    fields = ()
+    purpose = _("Send news and offers you agreed to, once each (PDPA s.19)")
+    legal_basis = privacy.Basis.CONSENT
+    retention = timedelta(days=365)
+    retention_reason = _("Kept one year to avoid sending the same email twice")
+    retention_from = "sent_at"
+    subject = "customer"
+    erasure = privacy.Erasure.DELETE
+    export_fields = ("email__subject_th", "sent_at")
+
+
+privacy.not_personal(
+    MarketingEmail,
+    "subject_th",
+    "body_th",
+    "subject_en",
+    "body_en",
+    reason=_("The company's own newsletter text, the same for every recipient"),
+)
 
 privacy.not_personal(
     PrivacyRequest,

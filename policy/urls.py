@@ -34,4 +34,5 @@ urlpatterns = [
     path("requests/new/", views.request_create, name="request-create"),
     path("requests/<uuid:public_id>/", views.request_detail, name="request-detail"),
     path("requests/<uuid:public_id>/code/", views.request_code, name="request-code"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

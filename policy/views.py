@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from onespace.ratelimits import rate_limit
@@ -424,3 +425,20 @@ def request_code(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     services.send_code(privacy_request)
     messages.info(request, _("We sent a new code. Check your email."))
     return redirect("policy:request-detail", privacy_request.public_id)
+
+
+# --- Marketing email: one-click unsubscribe (RFC 8058) ------------------------------------
+
+
+# The mail provider's one-click POST carries no CSRF token; the signed token in the URL
+# is what authorises it, and all it can do is withdraw a consent.
+@csrf_exempt
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: a button to stop marketing email; POST: withdraw the consent, no sign-in needed."""
+    customer = services.customer_for_token(token)
+    if customer is None:
+        return render(request, "policy/unsubscribe.html", {"invalid": True}, status=404)
+    if request.method == "POST":
+        services.unsubscribe(customer, request=request)
+        return render(request, "policy/unsubscribe.html", {"done": True})
+    return render(request, "policy/unsubscribe.html", {"token": token})

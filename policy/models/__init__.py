@@ -4,11 +4,13 @@
 - ``notice``: notice versions, acceptances, consents, notice emails;
 - ``rights``: data exports and account closure/erasure (PDPA s.30–33);
 - ``requests``: privacy requests with their clock, objections and restrictions (s.30–36);
+- ``marketing``: marketing emails, sent only with consent (s.19);
 - ``breaches``: breaches and their notifications (s.37(4));
 - ``retention``: settings the database's purge functions read.
 """
 
 from policy.models.breaches import Breach, BreachNotice
+from policy.models.marketing import MarketingDelivery, MarketingEmail
 from policy.models.notice import (
     Acceptance,
     AcceptanceQuerySet,
@@ -56,6 +58,8 @@ __all__ = [
     "ErasureRecord",
     "ErasureRecordQuerySet",
     "ImmutableRecord",
+    "MarketingDelivery",
+    "MarketingEmail",
     "NoticeDelivery",
     "NoticeVersion",
     "NoticeVersionQuerySet",

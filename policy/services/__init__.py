@@ -3,6 +3,7 @@
 - ``notice``: publish a version, announce it, accept it, consents;
 - ``rights``: exports, closure and erasure, the retention purge (PDPA s.30–33);
 - ``requests``: privacy requests from filing to the reply, objections (s.30–36);
+- ``marketing``: marketing emails to consenting customers, one-click unsubscribe (s.19);
 - ``breaches``: record a breach and tell the customers (s.37(4));
 - ``maintenance``: the daily maintenance run;
 - ``mail``: policy emails in the customer's language.
@@ -15,6 +16,16 @@ from policy.services.maintenance import (
     can_schedule_maintenance,
     next_maintenance_at,
     schedule_daily_maintenance,
+)
+from policy.services.marketing import (
+    customer_for_token,
+    marketing_recipients,
+    may_receive_marketing,
+    queue_marketing_email,
+    send_marketing_email,
+    unsubscribe,
+    unsubscribe_token,
+    unsubscribe_url,
 )
 from policy.services.notice import (
     accept_notice,
@@ -75,6 +86,7 @@ __all__ = [
     "confirm_documents",
     "confirm_email",
     "consenting_customers",
+    "customer_for_token",
     "customers_to_notify",
     "delete_export_files",
     "erase_account",
@@ -86,6 +98,8 @@ __all__ = [
     "is_objecting",
     "lift_objection",
     "mark_downloaded",
+    "marketing_recipients",
+    "may_receive_marketing",
     "next_maintenance_at",
     "notify_breach",
     "objecting_customer_ids",
@@ -94,6 +108,7 @@ __all__ = [
     "publish_version",
     "purge_expired",
     "purge_expired_exports",
+    "queue_marketing_email",
     "record_breach",
     "record_objection",
     "request_closure",
@@ -103,9 +118,13 @@ __all__ = [
     "schedule_daily_maintenance",
     "send_breach_notice",
     "send_code",
+    "send_marketing_email",
     "send_notice",
     "send_notice_batch",
     "send_policy_email",
     "send_request_reminders",
     "set_consent",
+    "unsubscribe",
+    "unsubscribe_token",
+    "unsubscribe_url",
 ]
