@@ -334,6 +334,7 @@ RATE_LIMITS = {
     "resend_verification": env_rate("RATE_LIMIT_RESEND_VERIFICATION", "5/h"),
     "data_export": env_rate("RATE_LIMIT_DATA_EXPORT", "5/h"),
     "ticket_create": env_rate("RATE_LIMIT_TICKET_CREATE", "20/h"),
+    "privacy_request": env_rate("RATE_LIMIT_PRIVACY_REQUEST", "10/h"),
     "attachment_upload": env_rate("RATE_LIMIT_ATTACHMENT_UPLOAD", "30/h"),
     "node_events": env_rate("RATE_LIMIT_NODE_EVENTS", "6000/m"),
     "access_check": env_rate("RATE_LIMIT_ACCESS_CHECK", "6000/m"),

@@ -17,8 +17,12 @@ from policy.models import (
     ConsentRecord,
     DataExport,
     ErasureRecord,
+    MarketingDelivery,
+    MarketingEmail,
     NoticeDelivery,
     NoticeVersion,
+    PrivacyRequest,
+    ProcessingObjection,
     RetentionSetting,
 )
 
@@ -158,6 +162,89 @@ class BreachNoticeData(privacy.Category):
     erasure = privacy.Erasure.DELETE
     export_fields = ("breach__detected_at", "breach__description", "sent_at")
 
+
+@privacy.register
+class PrivacyRequestData(privacy.Category):
+    """Requests to use a right under PDPA s.30-36: who asked, for what, and our answer."""
+
+    key = "policy-privacy-request"
+    name = _("Your privacy requests and our answers")
+    model = PrivacyRequest
+    fields = ("name", "email", "about_email", "details", "reply", "extension_reason")
+    purpose = _(
+        "Confirm who you are, answer your request within the legal time and prove "
+        "that we did (PDPA s.30-36, s.39)"
+    )
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = timedelta(days=3 * 365)
+    retention_reason = _(
+        "Kept three years after the request is closed as proof of the answer; kept "
+        "when the account is erased, since an erasure request is itself proven by it"
+    )
+    retention_from = "closed_at"
+    subject = "customer"
+    erasure = privacy.Erasure.RETAIN
+    export_fields = (
+        "right",
+        "filed_at",
+        "identity_confirmed_at",
+        "due_on",
+        "extended_to",
+        "outcome",
+        "refusal_ground",
+        "closed_at",
+    )
+
+
+@privacy.register
+class ProcessingObjectionData(privacy.Category):
+    """Uses of your data you objected to or restricted (PDPA s.32, s.34)."""
+
+    key = "policy-objection"
+    name = _("Uses you objected to or restricted")
+    model = ProcessingObjection
+    fields = ()
+    purpose = _("Stop the uses you objected to or restricted (PDPA s.32, s.34)")
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = None
+    retention_reason = _("Kept while the account exists")
+    subject = "customer"
+    erasure = privacy.Erasure.DELETE
+    export_fields = ("purpose", "recorded_at", "lifted_at")
+
+
+@privacy.register
+class MarketingDeliveryData(privacy.Category):
+    """Which news and offers emails a customer was sent (with their consent)."""
+
+    key = "policy-marketing-email"
+    name = _("News and offers emails sent to you")
+    model = MarketingDelivery
+    fields = ()
+    purpose = _("Send news and offers you agreed to, once each (PDPA s.19)")
+    legal_basis = privacy.Basis.CONSENT
+    retention = timedelta(days=365)
+    retention_reason = _("Kept one year to avoid sending the same email twice")
+    retention_from = "sent_at"
+    subject = "customer"
+    erasure = privacy.Erasure.DELETE
+    export_fields = ("email__subject_th", "sent_at")
+
+
+privacy.not_personal(
+    MarketingEmail,
+    "subject_th",
+    "body_th",
+    "subject_en",
+    "body_en",
+    reason=_("The company's own newsletter text, the same for every recipient"),
+)
+
+privacy.not_personal(
+    PrivacyRequest,
+    "code_hash",
+    reason=_("A keyed hash of a one-time code; it identifies no one"),
+)
 
 privacy.not_personal(
     Breach,

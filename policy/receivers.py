@@ -33,6 +33,10 @@ PRIVACY_OFFICER_PERMISSIONS = (
     "notify_breach",
     "view_processing_record",
     "view_breachnotice",
+    "view_privacyrequest",
+    "change_privacyrequest",
+    "view_processingobjection",
+    "change_processingobjection",
 )
 
 
@@ -109,3 +113,10 @@ def copy_retention_settings(sender: Any, using: str = "default", **kwargs: Any) 
         RetentionSetting.objects.using(using).update_or_create(
             key=name, defaults={"value": str(value)}
         )
+
+
+def on_daily_maintenance(sender: Any, **kwargs: Any) -> dict[str, int]:
+    """Daily: privacy-request reminders (10 and 3 days before due) and overdue emails."""
+    from policy.services import send_request_reminders
+
+    return {"privacy-request-emails": send_request_reminders()}

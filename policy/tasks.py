@@ -8,7 +8,13 @@ from django.tasks import task
 from accounts.models import User
 from accounts.services import send_password_reminders
 from policy import services, signals
-from policy.models import Breach, DataExport, ErasureRecord, NoticeVersion
+from policy.models import (
+    Breach,
+    DataExport,
+    ErasureRecord,
+    MarketingEmail,
+    NoticeVersion,
+)
 
 
 @task
@@ -62,3 +68,13 @@ def run_daily_maintenance() -> dict[str, int]:
     for _receiver, result in signals.daily_maintenance.send(sender=None):
         counts.update(cast("dict[str, int]", result or {}))
     return counts
+
+
+@task
+def send_marketing_batch(email_id: int, customer_ids: list[int]) -> int:
+    """Send one marketing email to a batch; customers who withdrew meanwhile are skipped."""
+    email = MarketingEmail.objects.get(pk=email_id)
+    sent = 0
+    for customer in User.objects.filter(pk__in=customer_ids):
+        sent += services.send_marketing_email(email, customer)
+    return sent

@@ -16,9 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from onespace.pdf import html_to_pdf
 from policy import services
 from policy.forms import BreachForm
-from policy.models import (
-    Breach,
-)
+from policy.models import Breach, PrivacyRequest
 from policy.registry import registry
 
 
@@ -139,6 +137,8 @@ class BreachAdmin(admin.ModelAdmin):
             else {},
             "privacy_contact": settings.PRIVACY_CONTACT_EMAIL,
             "generated_at": timezone.now(),
+            # s.39(1)(7): refused requests and why, from the privacy requests.
+            "refused_requests": PrivacyRequest.objects.refused().order_by("-closed_at"),
         }
 
     def processing_record_view(self, request: HttpRequest) -> HttpResponse:

@@ -3,11 +3,14 @@
 - ``records``: the append-only base and the database's refusals;
 - ``notice``: notice versions, acceptances, consents, notice emails;
 - ``rights``: data exports and account closure/erasure (PDPA s.30–33);
+- ``requests``: privacy requests with their clock, objections and restrictions (s.30–36);
+- ``marketing``: marketing emails, sent only with consent (s.19);
 - ``breaches``: breaches and their notifications (s.37(4));
 - ``retention``: settings the database's purge functions read.
 """
 
 from policy.models.breaches import Breach, BreachNotice
+from policy.models.marketing import MarketingDelivery, MarketingEmail
 from policy.models.notice import (
     Acceptance,
     AcceptanceQuerySet,
@@ -26,6 +29,11 @@ from policy.models.records import (
     AppendOnlyRecord,
     ClosureNotDue,
     ImmutableRecord,
+)
+from policy.models.requests import (
+    PrivacyRequest,
+    PrivacyRequestQuerySet,
+    ProcessingObjection,
 )
 from policy.models.retention import RetentionSetting
 from policy.models.rights import (
@@ -51,9 +59,14 @@ __all__ = [
     "ErasureRecord",
     "ErasureRecordQuerySet",
     "ImmutableRecord",
+    "MarketingDelivery",
+    "MarketingEmail",
     "NoticeDelivery",
     "NoticeVersion",
     "NoticeVersionQuerySet",
+    "PrivacyRequest",
+    "PrivacyRequestQuerySet",
+    "ProcessingObjection",
     "RetentionSetting",
     "fingerprint_of",
     "pseudonym_of",

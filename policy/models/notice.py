@@ -252,6 +252,7 @@ class ConsentRecord(AppendOnlyRecord):
     class Source(models.TextChoices):
         SIGNUP = "signup", _("Sign-up")
         PRIVACY_PAGE = "privacy_page", _("Privacy page")
+        UNSUBSCRIBE_LINK = "unsubscribe", _("Unsubscribe link in an email")
 
     purpose = models.CharField(_("purpose"), max_length=30, choices=Purpose)
     is_given = models.BooleanField(_("given"))

@@ -63,6 +63,8 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
         BreachNotice,
         ConsentRecord,
         DataExport,
+        MarketingDelivery,
+        MarketingEmail,
         NoticeDelivery,
         NoticeVersion,
     )
@@ -107,6 +109,18 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
         risk=Breach.Risk.RISK,
     )
     BreachNotice.objects.create(breach=breach, customer=user)
+    privacy_request = policy_services.file_request(
+        right="objection",
+        name=legal_name,
+        email=user.email,
+        details=f"Stop marketing to {legal_name}",
+        customer=user,
+    )
+    policy_services.record_objection(user, purpose="marketing", request=privacy_request)
+    newsletter = MarketingEmail.objects.first() or MarketingEmail.objects.create(
+        subject_th="ข่าว", body_th="ข่าว", subject_en="News", body_en="News"
+    )
+    MarketingDelivery.objects.create(email=newsletter, customer=user)
     ua = f"Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 {user.full_name}"
     chain.append(
         AccessLog,
