@@ -14,7 +14,8 @@ class Command(BaseCommand):
         "tables partitioned by month, copying the rows in batches of short transactions "
         "while the portal keeps writing; writers wait only for the final swap. Run as the "
         "owner role (DATABASE_URL=$DATABASE_OWNER_URL). Resumable. The old table is kept "
-        "as <table>_unpartitioned until --drop-old."
+        "as <table>_unpartitioned until --drop-old. Also creates the coming months' "
+        "partitions, as the daily maintenance does (for cron without a task worker)."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -68,3 +69,7 @@ class Command(BaseCommand):
                 )
             if options["drop_old"] and partitions.drop_old(table):
                 self.stdout.write(f"{partitions.old_name(table)}: dropped")
+        # What the daily maintenance does: this month and the coming ones exist.
+        for table, created in partitions.ensure_partitions().items():
+            if created:
+                self.stdout.write(f"{table}: {created} month(s) created ahead")
