@@ -53,15 +53,15 @@ class Command(BaseCommand):
             if partitions.is_partitioned(table):
                 self.stdout.write(f"{table}: partitioned")
             else:
+
+                def progress(copied: int, table: str = table) -> None:
+                    self.stdout.write(f"{table}: {copied} rows copied")
+
                 copied = partitions.partition_table(
                     table,
                     batch_size=options["batch_size"],
                     pause=options["pause"],
-                    progress=(
-                        (lambda n, t=table: self.stdout.write(f"{t}: {n} rows copied"))
-                        if options["verbosity"] > 1
-                        else None
-                    ),
+                    progress=progress if options["verbosity"] > 1 else None,
                 )
                 self.stdout.write(
                     f"{table}: partitioned by month ({copied} rows); the old table is "
