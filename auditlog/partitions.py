@@ -17,9 +17,9 @@ upgrade on every database host buys nothing else here.
 The primary key of a partitioned table must include the partition key, so it is
 ``(id, <time column>)`` in the database while Django still sees ``id``: ids come from one
 identity sequence and stay unique. The unique ``event_id`` of node events cannot be a
-unique index either; a BEFORE INSERT trigger refuses a known event id with the same
-``unique_violation`` the index raised (writers are serialised by the chain lock, so the
-check cannot race), and the API's retry path is unchanged.
+unique index either; a statement-level AFTER INSERT trigger refuses a batch that repeats an
+event id with the same ``unique_violation`` the index raised (writers are serialised by the
+chain lock, so the check cannot race), and the API's retry path is unchanged.
 
 ``partition_table`` turns an existing unpartitioned table into a partitioned one while the
 portal runs (``manage.py partition_logs``): it builds ``<table>_partitioned``, copies the
@@ -55,8 +55,9 @@ MONTHS_AHEAD = 3
 MONTHS_BEHIND_RETENTION = 1
 
 DEDUPE_TRIGGER = (
-    "CREATE TRIGGER auditlog_nodeevent_unique_event BEFORE INSERT ON auditlog_nodeevent "
-    "FOR EACH ROW EXECUTE FUNCTION auditlog_nodeevent_unique_event()"
+    "CREATE TRIGGER auditlog_nodeevent_unique_event AFTER INSERT ON auditlog_nodeevent "
+    "REFERENCING NEW TABLE AS inserted "
+    "FOR EACH STATEMENT EXECUTE FUNCTION auditlog_nodeevent_unique_event()"
 )
 
 

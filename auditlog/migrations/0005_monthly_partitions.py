@@ -16,7 +16,8 @@ PostgreSQL only (``auditlog.partitions`` explains the layout). Here:
   all lie in that prefix is detached and dropped instead of deleted row by row, leaving
   a purge checkpoint at its boundary; rows of a partly expired partition are deleted as
   before. A partition that may not go ends the prefix before its first row.
-* ``auditlog_nodeevent_unique_event()``: event ids stay unique without a unique index.
+* ``auditlog_nodeevent_unique_event()``: event ids stay unique without a unique index
+  (a statement-level trigger: one query per batch, not one per row).
 
 Then each log table that has no rows yet is partitioned at once. A table with rows is
 left as it is (every function here works on both) until ``manage.py partition_logs``
@@ -160,15 +161,21 @@ $$;
 
 CREATE OR REPLACE FUNCTION auditlog_nodeevent_unique_event() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    duplicate uuid;
 BEGIN
     -- A unique index of a partitioned table must hold the partition key; event ids are
-    -- unique across all months. Writers are serialised by the chain lock.
-    IF EXISTS (SELECT 1 FROM auditlog_nodeevent WHERE event_id = NEW.event_id) THEN
+    -- unique across all months. Once per statement (a batch, a COPY), after its rows are
+    -- in: is any of their ids there twice? Writers are serialised by the chain lock.
+    SELECT n.event_id INTO duplicate FROM auditlog_nodeevent n
+        WHERE n.event_id IN (SELECT event_id FROM inserted)
+        GROUP BY n.event_id HAVING count(*) > 1 LIMIT 1;
+    IF duplicate IS NOT NULL THEN
         RAISE EXCEPTION 'duplicate key value violates unique constraint "auditlog_nodeevent_event_id_key"'
             USING ERRCODE = 'unique_violation',
-                  DETAIL = format('Key (event_id)=(%s) already exists.', NEW.event_id);
+                  DETAIL = format('Key (event_id)=(%s) already exists.', duplicate);
     END IF;
-    RETURN NEW;
+    RETURN NULL;
 END;
 $$;
 """

@@ -1,6 +1,7 @@
 """manage.py partition_logs: an unpartitioned log table (made before issue 15) becomes
 partitioned by month while rows keep arriving, with its ids, chain and guards intact."""
 
+import time
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -135,4 +136,53 @@ def test_the_command_converts_reports_and_drops_the_old_table(unpartitioned):
         "auditlog_accesslog_unpartitioned: dropped",
     ]
     assert AccessLog.objects.count() == 3
+    assert list(chain.verify(AccessLog)) == []
+
+
+WRITER = """
+import django, time
+django.setup()
+from django.utils import timezone
+from auditlog import chain
+from auditlog.models import AccessLog
+for n in range(400):
+    chain.append(AccessLog, [
+        dict(occurred_at=timezone.now(), ip="192.0.2.9", method="GET",
+             path=f"/writer/{n}/{i}", status=200, duration_ms=1)
+        for i in range(2)
+    ])
+    time.sleep(0.01)
+"""
+
+
+def test_a_portal_process_writing_throughout_loses_nothing(unpartitioned):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _log(timezone.now() - timedelta(days=40), 1000, "/before/")
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "onespace.settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    root = Path(__file__).resolve().parents[2]
+    writer = subprocess.Popen([sys.executable, "-c", WRITER], cwd=root, env=env)
+    try:
+        written = AccessLog.objects.filter(path__startswith="/writer/")
+        deadline = time.monotonic() + 60
+        while not written.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        partitions.partition_table(TABLE, batch_size=100, pause=0.02)
+        during = written.count()
+        assert writer.wait(timeout=120) == 0
+    finally:
+        writer.kill()
+    # The writer was at work before and after the swap, and every row it wrote is there.
+    assert 0 < during < 800
+    assert partitions.is_partitioned(TABLE)
+    assert written.count() == 800
+    assert AccessLog.objects.count() == 1800
     assert list(chain.verify(AccessLog)) == []

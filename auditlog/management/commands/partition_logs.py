@@ -14,7 +14,8 @@ class Command(BaseCommand):
         "tables partitioned by month, copying the rows in batches of short transactions "
         "while the portal keeps writing; writers wait only for the final swap. Run as the "
         "owner role (DATABASE_URL=$DATABASE_OWNER_URL). Resumable. The old table is kept "
-        "as <table>_unpartitioned until --drop-old."
+        "as <table>_unpartitioned until --drop-old. Also creates the coming months' "
+        "partitions, as the daily maintenance does (for cron without a task worker)."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -52,15 +53,15 @@ class Command(BaseCommand):
             if partitions.is_partitioned(table):
                 self.stdout.write(f"{table}: partitioned")
             else:
+
+                def progress(copied: int, table: str = table) -> None:
+                    self.stdout.write(f"{table}: {copied} rows copied")
+
                 copied = partitions.partition_table(
                     table,
                     batch_size=options["batch_size"],
                     pause=options["pause"],
-                    progress=(
-                        (lambda n, t=table: self.stdout.write(f"{t}: {n} rows copied"))
-                        if options["verbosity"] > 1
-                        else None
-                    ),
+                    progress=progress if options["verbosity"] > 1 else None,
                 )
                 self.stdout.write(
                     f"{table}: partitioned by month ({copied} rows); the old table is "
@@ -68,3 +69,7 @@ class Command(BaseCommand):
                 )
             if options["drop_old"] and partitions.drop_old(table):
                 self.stdout.write(f"{partitions.old_name(table)}: dropped")
+        # What the daily maintenance does: this month and the coming ones exist.
+        for table, created in partitions.ensure_partitions().items():
+            if created:
+                self.stdout.write(f"{table}: {created} month(s) created ahead")
