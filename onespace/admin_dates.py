@@ -4,7 +4,7 @@ Django's admin prints a date or datetime field through ``display_for_field`` (an
 ``@admin.display`` method's date through ``display_for_value``) with the ``th`` locale's
 formats, whose year is CE: no format character gives CE + 543. Installed once by the
 admin's AppConfig (``accounts.apps.AdminConfig.ready``), these wrappers print Thai dates
-with ``onespace.thaidates`` (``25 พ.ย. 2569``, ``25 พฤศจิกายน 2569 14:05:09``) when the active
+with ``onespace.thaidates`` (``25 พ.ย. 2569``, ``25 พ.ย. 2569 14:05:09``: short enough for a list column) when the active
 language is Thai and leave every other value, and English, to Django. Datetimes keep
 their seconds: staff compare log rows by them.
 """
@@ -15,8 +15,9 @@ from typing import Any
 from django.contrib.admin import helpers, utils
 from django.contrib.admin.templatetags import admin_list
 from django.db import models
+from django.utils import dateformat
 
-from onespace.thaidates import format_date, format_datetime, is_thai
+from onespace.thaidates import format_date, is_thai, thai_abbreviated_date, to_local
 
 _django_display_for_field = utils.display_for_field
 _django_display_for_value = utils.display_for_value
@@ -24,7 +25,8 @@ _django_display_for_value = utils.display_for_value
 
 def _thai(value: Any) -> str | None:
     if isinstance(value, datetime.datetime):
-        return format_datetime(value, seconds=True)
+        moment = to_local(value)
+        return f"{thai_abbreviated_date(moment)} {dateformat.format(moment, 'H:i:s')}"
     if isinstance(value, datetime.date):
         return format_date(value)
     return None
