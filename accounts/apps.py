@@ -27,3 +27,9 @@ class AdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "accounts.sites.AdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        from onespace import admin_dates
+
+        admin_dates.install()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from auditlog import buffer
 from auditlog import services as auditlog_services
+from onespace import thaidates
 from support import services as support_services
 from support.models import Ticket
 from tests.factories import BillingProfileFactory, CustomerFactory
@@ -233,3 +234,44 @@ def test_axes_and_the_portal_access_log_have_different_names(superuser_client):
     models = re.findall(r'<th scope="row" id="[^"]+">\s*<a [^>]*>([^<]+)</a>', page)
     assert models.count("บันทึกการเข้าใช้งาน") == 1
     assert "ประวัติการเข้าสู่ระบบ" in models  # axes' own, under its own name
+
+
+THAI_MONTH = "|".join(
+    re.escape(month) for month in (*thaidates.MONTHS, *thaidates.MONTHS_SHORT)
+)
+CE_DATE = re.compile(rf"(?:{THAI_MONTH}) 20\d\d\b")
+BE_DATE = re.compile(rf"(?:{THAI_MONTH}) 25\d\d\b")
+
+
+def test_every_admin_date_is_buddhist_era(superuser_client):
+    ce_dates = {}
+    be_pages = 0
+    for name, args in _admin_pages():
+        try:
+            url = reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+        response = superuser_client.get(url)
+        if response.status_code != 200:
+            continue
+        text = visible_text(response.content.decode())
+        if found := CE_DATE.findall(text):
+            ce_dates[url] = found
+        be_pages += bool(BE_DATE.search(text))
+    assert ce_dates == {}
+    assert be_pages > 10  # lists and detail pages really show dates
+
+
+def test_english_admin_keeps_common_era(superuser_client):
+    superuser_client.cookies["onespace_language"] = "en"
+    page = superuser_client.get(reverse("admin:auditlog_nodeevent_changelist"))
+    text = visible_text(page.content.decode())
+    assert str(timezone.now().year) in text
+    assert not BE_DATE.search(text)
+
+
+def test_support_statistics_label_months_in_buddhist_era(superuser_client):
+    page = superuser_client.get(reverse("admin:support_ticket_statistics"))
+    today = timezone.localdate()
+    month = f"{thaidates.MONTHS_SHORT[today.month - 1]} {today.year + 543}"
+    assert month in visible_text(page.content.decode())
