@@ -157,6 +157,7 @@ def _customer_pages(ticket) -> list[str]:
         "/accounts/password/",
         "/privacy/",
         "/privacy/versions/",
+        "/privacy/versions/1/",
         "/privacy/me/",
         "/privacy/my-data/",
         "/privacy/my-data/close/",
