@@ -99,14 +99,13 @@ class Series:
 
 @dataclass(frozen=True)
 class Shape:
-    """A bar (``rect``) or a line (``polyline``) in SVG user units."""
+    """A bar (``rect``) in SVG user units."""
 
     colour: str
     x: float = 0
     y: float = 0
     width: float = 0
     height: float = 0
-    points: str = ""
     title: str = ""
 
 
@@ -130,7 +129,6 @@ class Chart:
     row_labels: list[str]
     row_heading: str = ""
     bars: list[Shape] = field(default_factory=list)
-    lines: list[Shape] = field(default_factory=list)
     texts: list[Text] = field(default_factory=list)
     gridlines: list[float] = field(default_factory=list)
 
@@ -175,7 +173,7 @@ def daily_chart(
     width: int = WIDTH,
     height: int = HEIGHT,
 ) -> Chart:
-    """Counts per day: bars for one series, lines for several."""
+    """Counts per day as bars, several series side by side."""
     series = [
         Series(s.label, list(s.values), s.colour or PALETTE[i % len(PALETTE)])
         for i, s in enumerate(series)
@@ -214,28 +212,25 @@ def daily_chart(
         chart.texts.append(
             Text(round(x, 1), height - 6, day_label(days[index]), anchor)
         )
-    if len(series) == 1:
-        only = series[0]
-        for index, value in enumerate(only.values):
+    # Side-by-side bars, one per series within each day's slot: counts are sparse
+    # (a day with events among days without), which lines would draw as spikes.
+    bar_w = step * 0.8 / max(len(series), 1)
+    for position, one in enumerate(series):
+        for index, value in enumerate(one.values):
             if not value:
                 continue
             chart.bars.append(
                 Shape(
-                    colour=only.colour,
-                    x=round(MARGIN_LEFT + step * index + step * 0.1, 1),
+                    colour=one.colour,
+                    x=round(
+                        MARGIN_LEFT + step * index + step * 0.1 + bar_w * position, 2
+                    ),
                     y=y_of(value),
-                    width=round(max(step * 0.8, 1), 1),
+                    width=round(max(bar_w, 1), 2),
                     height=round(base - y_of(value), 1),
-                    title=f"{chart.row_labels[index]}: {value}",
+                    title=f"{chart.row_labels[index]}, {one.label}: {value}",
                 )
             )
-    else:
-        for s in series:
-            points = " ".join(
-                f"{round(MARGIN_LEFT + step * i + step / 2, 1)},{y_of(v)}"
-                for i, v in enumerate(s.values)
-            )
-            chart.lines.append(Shape(colour=s.colour, points=points, title=s.label))
     return chart
 
 
