@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from django.template.loader import render_to_string
 from weasyprint import Attachment
 
+from billing.etax import promptpay
 from billing.models import Document, DocumentLine, EtaxXml
 from onespace.pdf import FONTS, html_to_pdf
 
@@ -34,6 +35,7 @@ def document_html(
             "is_copy": is_copy,
             "show_cancellation": show_cancellation,
             "fonts": FONTS,
+            "promptpay_qr": promptpay.qr_for_document(document),
         },
     )
 

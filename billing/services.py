@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.emails import build_email
 from billing import arithmetic, numbering
 from billing.checks import PLACEHOLDER_SELLER_TAX_ID
+from billing.etax import email as etax_email
 from billing.etax.addresses import seller_address_parts as etax_seller_address_parts
 from billing.models import (
     WITHHOLDING_RATES,
@@ -735,4 +736,4 @@ def send_document(document: Document) -> None:
     )
     with storages["private"].open(document.pdf, "rb") as pdf:
         message.attach(f"{document.number}.pdf", pdf.read(), "application/pdf")
-    message.send()
+    etax_email.send(document, message)  # copied under e-Tax by Email, and recorded

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_second_factor_required
 from billing import services
+from billing.etax.promptpay import qr_for_document as promptpay_qr
 from billing.forms import BillingProfileForm, CertificateForm
 from billing.models import BillingProfile, Document, Payment
 from onespace.pagination import paginate
@@ -102,13 +103,16 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         subject_id=document.customer_id,
         object_label=f"billing.document:{document.pk}",
     )
+    receipt = document.receipt
     return render(
         request,
         "billing/document_detail.html",
         {
             "document": document,
             "lines": document.lines.all(),
-            "receipt": document.receipt,
+            "receipt": receipt,
+            # An unpaid billing note: pay it by scanning (Thai QR Payment, PromptPay).
+            "promptpay_qr": promptpay_qr(document) if receipt is None else "",
             "payment": document.payment,
             "etax": document.etax_xml.exclude(type_code="T07").first(),
         },
