@@ -117,6 +117,8 @@ class InvoiceCreate(GenericAPIView):
         )
 
     def _replay(self, document: Document, digest: str) -> Response:
+        # The first request may still be taking its number (billing.numbering).
+        services.finish_issue(document)
         if document.request_digest and document.request_digest != digest:
             return Response(
                 {

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,11 +136,29 @@ def _freeze(
     issued_on: datetime.date,
     rate: Decimal | None,
 ) -> None:
-    """Issue ``document``: amounts, seller and buyer frozen, numbered last, PDF after commit.
+    """Issue ``document`` in the caller's transaction: frozen, numbered last, PDF after commit.
 
-    The number is taken in the last statement (see billing.numbering); on PostgreSQL a new
-    document is two statements: its row with its lines, then its number.
+    The number is taken in the last statements (see billing.numbering); on PostgreSQL a
+    new document is its row with its lines in one statement, then the series lock and
+    the number.
     """
+    new_lines = _prepare(document, lines, issued_on=issued_on, rate=rate)
+    if document.pk is None:
+        numbering.issue_new(document, new_lines)
+    else:
+        document.save(update_fields=_FROZEN_FIELDS)
+        numbering.number_draft(document)
+    transaction.on_commit(lambda: _enqueue_render(document.pk))
+
+
+def _prepare(
+    document: Document,
+    lines: Sequence[LineInput],
+    *,
+    issued_on: datetime.date,
+    rate: Decimal | None,
+) -> list[DocumentLine]:
+    """Validate the lines and freeze amounts, seller, buyer and dates on ``document``."""
     validate_lines(lines)
     if rate is None:
         rate = VatRate.objects.in_force_on(issued_on).rate
@@ -159,22 +177,14 @@ def _freeze(
         document.customer_id = document.profile.customer_id
     document.issued_on = issued_on
     document.issued_at = timezone.now()
-    if document.pk is None:
-        numbering.issue_new(
-            document,
-            [
-                DocumentLine(
-                    description=line.description,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                )
-                for line in lines
-            ],
+    return [
+        DocumentLine(
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
         )
-    else:
-        document.save(update_fields=_FROZEN_FIELDS)
-        numbering.number_draft(document)
-    transaction.on_commit(lambda: _enqueue_render(document.pk))
+        for line in lines
+    ]
 
 
 # What issuing a drafted billing note writes before the number.
@@ -233,6 +243,10 @@ def issue_document(document: Document) -> Document:
     locked = Document.objects.select_for_update().get(pk=document.pk)
     if locked.status != Document.Status.DRAFT:
         raise ValidationError(_("This document has already been issued."))
+    if numbering.is_pending(locked):
+        # Frozen by an issuer that has not taken its number yet (or stopped before it).
+        numbering.number_in_transaction(locked)
+        return locked
     if locked.kind != Document.Kind.BILLING_NOTE:
         raise ValidationError(
             _(
@@ -247,7 +261,6 @@ def issue_document(document: Document) -> Document:
     return locked
 
 
-@transaction.atomic
 def create_billing_note(
     profile: BillingProfile,
     *,
@@ -256,7 +269,14 @@ def create_billing_note(
     idempotency_key: str | None = None,
     request_digest: str = "",
 ) -> Document:
-    """Create a billing note with its lines and, unless ``issue`` is false, issue it at once."""
+    """Create a billing note with its lines and, unless ``issue`` is false, issue it at once.
+
+    Called outside a transaction on PostgreSQL (the API, the billing engine), the note is
+    committed frozen but unnumbered together with its render task, then numbered in a
+    short transaction shared with every issuer that committed meanwhile (group commit,
+    see billing.numbering); it returns once its number is committed. Inside a
+    transaction it is written and numbered in that transaction.
+    """
     document = Document(
         kind=Document.Kind.BILLING_NOTE,
         customer_id=profile.customer_id,
@@ -264,12 +284,54 @@ def create_billing_note(
         idempotency_key=idempotency_key,
         request_digest=request_digest,
     )
-    if issue:
-        _freeze(document, lines, issued_on=timezone.localdate(), rate=None)
-    else:
-        validate_lines(lines)
-        document.save()
-        _add_lines(document, lines)
+    if not issue:
+        with transaction.atomic():
+            validate_lines(lines)
+            document.save()
+            _add_lines(document, lines)
+        return document
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        with transaction.atomic():
+            _freeze(document, lines, issued_on=timezone.localdate(), rate=None)
+        return document
+    from billing.tasks import render_document
+
+    new_lines = _prepare(document, lines, issued_on=timezone.localdate(), rate=None)
+    # One statement, committed by itself: the note frozen but unnumbered, its lines and,
+    # with django-tasks-db, its render task (so if this process stops before the
+    # number, the task numbers the note before rendering it).
+    queue_now = numbering.queues_in_insert(render_document)
+    try:
+        numbering.insert_pending(
+            document, new_lines, render_task=render_document if queue_now else None
+        )
+    except IntegrityError:
+        _number_the_winner(idempotency_key)
+        raise
+    numbering.await_number(document)
+    if not queue_now:
+        _enqueue_render(document.pk)
+    return document
+
+
+def _number_the_winner(idempotency_key: str | None) -> None:
+    """A parallel request with the same key committed first: make sure its note has a number."""
+    if idempotency_key is None:
+        return
+    winner = Document.objects.filter(idempotency_key=idempotency_key).first()
+    if winner is not None:
+        finish_issue(winner)
+
+
+def finish_issue(document: Document) -> Document:
+    """Give ``document`` its number if it was written for issue but not numbered yet.
+
+    Whoever shows a document found by another way than the issuing call (an API replay
+    of the same Idempotency-Key) calls this first, so no caller ever sees an issued
+    document without its number.
+    """
+    if numbering.is_pending(document):
+        numbering.number_pending(document)
     return document
 
 
@@ -705,6 +767,9 @@ def render_document_pdf(document: Document) -> str:
     from billing.pdf import render_pdf
 
     storage = storages["private"]
+    if numbering.is_pending(document):
+        # An issued document has its number before it is rendered or sent.
+        numbering.number_pending(document)
     if not document.pdf:
         document.pdf = storage.save(
             f"billing/{document.number}.pdf",
