@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('policy', '0005_database_guards'),
+        ('policy', '0006_pseudonym_key_id'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
