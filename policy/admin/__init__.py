@@ -1,5 +1,5 @@
 """The policy app's admin, one module per concern (importing them registers the admins)."""
 
-from policy.admin import breaches, notice, rights
+from policy.admin import breaches, holds, notice, rights
 
-__all__ = ["breaches", "notice", "rights"]
+__all__ = ["breaches", "holds", "notice", "rights"]

@@ -4,10 +4,12 @@
 - ``notice``: notice versions, acceptances, consents, notice emails;
 - ``rights``: data exports and account closure/erasure (PDPA s.30–33);
 - ``breaches``: breaches and their notifications (s.37(4));
+- ``holds``: legal holds that purge and erasure respect;
 - ``retention``: settings the database's purge functions read.
 """
 
 from policy.models.breaches import Breach, BreachNotice
+from policy.models.holds import LegalHold, LegalHoldEvent, LegalHoldQuerySet
 from policy.models.notice import (
     Acceptance,
     AcceptanceQuerySet,
@@ -51,6 +53,9 @@ __all__ = [
     "ErasureRecord",
     "ErasureRecordQuerySet",
     "ImmutableRecord",
+    "LegalHold",
+    "LegalHoldEvent",
+    "LegalHoldQuerySet",
     "NoticeDelivery",
     "NoticeVersion",
     "NoticeVersionQuerySet",

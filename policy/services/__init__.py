@@ -3,11 +3,18 @@
 - ``notice``: publish a version, announce it, accept it, consents;
 - ``rights``: exports, closure and erasure, the retention purge (PDPA s.30–33);
 - ``breaches``: record a breach and tell the customers (s.37(4));
+- ``holds``: legal holds, and what purge and erasure must keep;
 - ``maintenance``: the daily maintenance run;
 - ``mail``: policy emails in the customer's language.
 """
 
 from policy.services.breaches import notify_breach, record_breach, send_breach_notice
+from policy.services.holds import (
+    can_place_holds,
+    held_q,
+    place_hold,
+    release_hold,
+)
 from policy.services.mail import send_policy_email
 from policy.services.maintenance import (
     DAILY_MAINTENANCE_HOUR,
@@ -52,6 +59,7 @@ __all__ = [
     "accept_notice_in_force",
     "acceptances_for_email",
     "announce_version",
+    "can_place_holds",
     "can_publish",
     "can_schedule_maintenance",
     "cancel_closure",
@@ -62,15 +70,18 @@ __all__ = [
     "erase_due_accounts",
     "has_accepted",
     "has_consent",
+    "held_q",
     "mark_downloaded",
     "next_maintenance_at",
     "notify_breach",
+    "place_hold",
     "pending_closure",
     "prepare_export",
     "publish_version",
     "purge_expired",
     "purge_expired_exports",
     "record_breach",
+    "release_hold",
     "request_closure",
     "request_export",
     "request_origin",
