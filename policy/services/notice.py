@@ -136,6 +136,22 @@ def announce_version(version: NoticeVersion, *, batch_size: int | None = None) -
     return batches
 
 
+def announce_to_late_joiners(now: datetime | None = None) -> int:
+    """Announce every scheduled version to customers who joined or verified their address
+    after it was announced (daily maintenance); return how many customers were queued.
+
+    ``announce_version`` skips everyone already emailed, so this only reaches the late.
+    """
+    now = now or timezone.now()
+    queued = 0
+    for version in NoticeVersion.objects.published().filter(effective_at__gt=now):
+        late = customers_to_notify(version).count()
+        if late:
+            announce_version(version)
+            queued += late
+    return queued
+
+
 def send_notice_batch(version: NoticeVersion, customer_ids: Iterable[int]) -> int:
     """Email each still-active customer in the batch once; return how many were sent now."""
     sent = 0
