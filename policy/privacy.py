@@ -235,6 +235,7 @@ privacy.not_personal(
     "text_en",
     "summary_th",
     "summary_en",
+    "registry_snapshot",
     reason=_("The notice text is the company's own writing, the same for everyone"),
 )
 privacy.no_personal_data(

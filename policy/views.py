@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from onespace.ratelimits import rate_limit
 from onespace.redirects import safe_next_url
-from policy import current, services
+from policy import current, services, snapshot
 from policy.diff import word_diff
 from policy.forms import AcceptForm, CloseAccountForm, ConsentForm
 from policy.middleware import (
@@ -54,7 +54,8 @@ def notice(request: HttpRequest) -> HttpResponse:
         {
             "version": version,
             "scheduled": NoticeVersion.objects.scheduled(),
-            "categories": list(registry),
+            # The table as published with the version in force, not the live registry.
+            "categories": snapshot.published_categories(version),
         },
     )
 

@@ -17,7 +17,7 @@ from accounts import roles
 from accounts.emails import build_email
 from accounts.models import User
 from onespace.client_ip import client_ip
-from policy import current
+from policy import current, snapshot
 from policy.models import (
     Acceptance,
     AcceptanceQuerySet,
@@ -93,6 +93,8 @@ def publish_version(
             effective_at=effective_at,
             published_by=by,
             fingerprint=fingerprint_of(version.text_th, version.text_en),
+            # The "what we collect" table is part of what is published (policy.snapshot).
+            registry_snapshot=snapshot.take(),
         )
         if not changed:
             raise ValidationError(
