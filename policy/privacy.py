@@ -17,6 +17,8 @@ from policy.models import (
     ConsentRecord,
     DataExport,
     ErasureRecord,
+    LegalHold,
+    LegalHoldEvent,
     MarketingDelivery,
     MarketingEmail,
     NoticeDelivery,
@@ -320,6 +322,7 @@ privacy.not_personal(
     "text_en",
     "summary_th",
     "summary_en",
+    "registry_snapshot",
     reason=_("The notice text is the company's own writing, the same for everyone"),
 )
 privacy.no_personal_data(
@@ -328,4 +331,40 @@ privacy.no_personal_data(
 privacy.no_personal_data(
     RetentionSetting,
     reason=_("Retention periods the database's purge functions read"),
+)
+
+
+@privacy.register
+class LegalHoldData(privacy.Category):
+    """Preservation orders naming a customer or a node: what must be kept, and why."""
+
+    key = "policy-legal-hold"
+    name = _("Legal holds")
+    model = LegalHold
+    fields = ("node_id", "reason", "order_reference", "release_reason")
+    purpose = _(
+        "Keep data that an order of a court or an authority requires us to preserve "
+        "(Computer-related Crime Act s.26)"
+    )
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = None
+    retention_reason = _(
+        "Kept as proof that the order was followed; the data it holds is released "
+        "to the normal retention when the hold ends"
+    )
+    subject = "customer"
+    erasure = privacy.Erasure.RETAIN
+    # An order to preserve is not told to the person it concerns (like a restricted
+    # disclosure): not exported, not erased person by person.
+    per_person = False
+
+
+privacy.not_personal(
+    LegalHoldEvent,
+    "state",
+    reason=_("The hold as it stood after each change, kept as its history"),
+)
+privacy.no_personal_data(
+    LegalHoldEvent,
+    reason=_("The history of each legal hold: who placed or released it, and when"),
 )

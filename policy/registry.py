@@ -134,6 +134,9 @@ class Category:
         rows = cls.for_subject(user)
         if cls.erasure == Erasure.RETAIN:
             return 0
+        held = _held_q(cls)
+        if held is not None:  # a legal hold keeps these rows as they are
+            rows = rows.exclude(held)
         if cls.erasure == Erasure.DELETE:
             count, _deleted = rows.delete()
             return count
@@ -147,6 +150,9 @@ class Category:
         expired = cls.model._default_manager.filter(
             **{f"{cls.retention_from}__lt": now - cls.retention}
         )
+        held = _held_q(cls, now)
+        if held is not None:  # a legal hold keeps these rows past their retention
+            expired = expired.exclude(held)
         if cls.erasure == Erasure.ANONYMISE:
             return expired.update(**cls.anonymised_values())
         count, _deleted = expired.delete()
@@ -165,6 +171,18 @@ class Category:
             else:
                 values[name] = ""
         return values
+
+
+def _held_q(category: type[Category], now: datetime | None = None) -> Any:
+    from policy.services.holds import held_q
+
+    return held_q(category, now)
+
+
+def overrides(category: type[Category], method: str) -> bool:
+    """Whether ``category`` replaces the default ``export``/``erase``/``purge_expired``."""
+    own = getattr(category, method).__func__  # type: ignore[attr-defined]
+    return own is not getattr(Category, method).__func__  # type: ignore[attr-defined]
 
 
 # The policy's definition: data that identifies or contacts a person. A text-like field

@@ -65,6 +65,9 @@ def run_daily_maintenance() -> dict[str, int]:
     counts: dict[str, int] = services.purge_expired()
     # Policy 1.1: passwords are changed every 3 months; remind before they expire.
     counts["password-reminders"] = send_password_reminders()
+    # Customers who joined or verified after a version was announced, before it takes
+    # effect, are told too.
+    counts["late-notice-emails"] = services.announce_to_late_joiners()
     for _receiver, result in signals.daily_maintenance.send(sender=None):
         counts.update(cast("dict[str, int]", result or {}))
     return counts

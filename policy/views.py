@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from onespace.pagination import paginate
 from onespace.ratelimits import rate_limit
 from onespace.redirects import safe_next_url
-from policy import current, services
+from policy import current, services, snapshot
 from policy.diff import word_diff
 from policy.forms import (
     AcceptForm,
@@ -44,7 +44,7 @@ from policy.models import (
     NoticeVersion,
     PrivacyRequest,
 )
-from policy.registry import holdings, registry
+from policy.registry import holdings
 
 
 def _published_or_404(label: str) -> NoticeVersion:
@@ -69,7 +69,8 @@ def notice(request: HttpRequest) -> HttpResponse:
         {
             "version": version,
             "scheduled": NoticeVersion.objects.scheduled(),
-            "categories": list(registry),
+            # The table as published with the version in force, not the live registry.
+            "categories": snapshot.published_categories(version),
         },
     )
 

@@ -6,10 +6,12 @@
 - ``requests``: privacy requests with their clock, objections and restrictions (s.30–36);
 - ``marketing``: marketing emails, sent only with consent (s.19);
 - ``breaches``: breaches and their notifications (s.37(4));
+- ``holds``: legal holds that purge and erasure respect;
 - ``retention``: settings the database's purge functions read.
 """
 
 from policy.models.breaches import Breach, BreachNotice
+from policy.models.holds import LegalHold, LegalHoldEvent, LegalHoldQuerySet
 from policy.models.marketing import MarketingDelivery, MarketingEmail
 from policy.models.notice import (
     Acceptance,
@@ -61,6 +63,9 @@ __all__ = [
     "ImmutableRecord",
     "MarketingDelivery",
     "MarketingEmail",
+    "LegalHold",
+    "LegalHoldEvent",
+    "LegalHoldQuerySet",
     "NoticeDelivery",
     "NoticeVersion",
     "NoticeVersionQuerySet",

@@ -101,6 +101,10 @@ class NoticeVersion(models.Model):
     effective_at = models.DateTimeField(
         _("effective at"), null=True, blank=True, editable=False
     )
+    # The "what we collect" table as published (policy.snapshot), frozen with the text.
+    registry_snapshot = models.JSONField(
+        _("registry as published"), default=list, blank=True, editable=False
+    )
 
     objects = NoticeVersionQuerySet.as_manager()
 

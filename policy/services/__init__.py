@@ -5,11 +5,18 @@
 - ``requests``: privacy requests from filing to the reply, objections (s.30–36);
 - ``marketing``: marketing emails to consenting customers, one-click unsubscribe (s.19);
 - ``breaches``: record a breach and tell the customers (s.37(4));
+- ``holds``: legal holds, and what purge and erasure must keep;
 - ``maintenance``: the daily maintenance run;
 - ``mail``: policy emails in the customer's language.
 """
 
 from policy.services.breaches import notify_breach, record_breach, send_breach_notice
+from policy.services.holds import (
+    can_place_holds,
+    held_q,
+    place_hold,
+    release_hold,
+)
 from policy.services.mail import send_policy_email
 from policy.services.maintenance import (
     DAILY_MAINTENANCE_HOUR,
@@ -31,6 +38,7 @@ from policy.services.notice import (
     accept_notice,
     accept_notice_in_force,
     acceptances_for_email,
+    announce_to_late_joiners,
     announce_version,
     can_publish,
     consenting_customers,
@@ -77,8 +85,10 @@ __all__ = [
     "accept_notice",
     "accept_notice_in_force",
     "acceptances_for_email",
+    "announce_to_late_joiners",
     "announce_version",
     "assign_request",
+    "can_place_holds",
     "can_publish",
     "can_schedule_maintenance",
     "cancel_closure",
@@ -97,12 +107,14 @@ __all__ = [
     "has_consent",
     "is_objecting",
     "lift_objection",
+    "held_q",
     "mark_downloaded",
     "marketing_recipients",
     "may_receive_marketing",
     "next_maintenance_at",
     "notify_breach",
     "objecting_customer_ids",
+    "place_hold",
     "pending_closure",
     "prepare_export",
     "publish_version",
@@ -111,6 +123,7 @@ __all__ = [
     "queue_marketing_email",
     "record_breach",
     "record_objection",
+    "release_hold",
     "request_closure",
     "request_export",
     "request_origin",

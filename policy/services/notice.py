@@ -17,7 +17,7 @@ from accounts import roles
 from accounts.emails import build_email
 from accounts.models import User
 from onespace.client_ip import client_ip
-from policy import current
+from policy import current, snapshot
 from policy.models import (
     Acceptance,
     AcceptanceQuerySet,
@@ -93,6 +93,8 @@ def publish_version(
             effective_at=effective_at,
             published_by=by,
             fingerprint=fingerprint_of(version.text_th, version.text_en),
+            # The "what we collect" table is part of what is published (policy.snapshot).
+            registry_snapshot=snapshot.take(),
         )
         if not changed:
             raise ValidationError(
@@ -134,6 +136,22 @@ def announce_version(version: NoticeVersion, *, batch_size: int | None = None) -
         send_notice_batch.enqueue(version.pk, batch)
         batches += 1
     return batches
+
+
+def announce_to_late_joiners(now: datetime | None = None) -> int:
+    """Announce every scheduled version to customers who joined or verified their address
+    after it was announced (daily maintenance); return how many customers were queued.
+
+    ``announce_version`` skips everyone already emailed, so this only reaches the late.
+    """
+    now = now or timezone.now()
+    queued = 0
+    for version in NoticeVersion.objects.published().filter(effective_at__gt=now):
+        late = customers_to_notify(version).count()
+        if late:
+            announce_version(version)
+            queued += late
+    return queued
 
 
 def send_notice_batch(version: NoticeVersion, customer_ids: Iterable[int]) -> int:

@@ -22,7 +22,8 @@ from policy.models import (
     ErasureRecord,
     pseudonym_of,
 )
-from policy.registry import Category, Erasure, registry
+from policy.registry import Category, Erasure, overrides, registry
+from policy.services.holds import held_expired, held_rows
 from policy.services.mail import send_policy_email
 
 
@@ -161,16 +162,21 @@ def cancel_closure(customer: User, *, now: datetime | None = None) -> ErasureRec
     return record
 
 
-def _anonymise_user(user: Any) -> None:
-    """Replace the account's personal fields; the row stays for the records the law keeps."""
+def _anonymise_user(user: Any, *, keep_personal_fields: bool = False) -> None:
+    """Replace the account's personal fields; the row stays for the records the law keeps.
+
+    Under a legal hold on the account itself the fields stay as they are; the account
+    is closed all the same (inactive, no usable password).
+    """
     model = type(user)
     values: dict[str, Any] = {}
-    for category in registry:
-        if category.model is model and not category.subject:
-            values.update(category.anonymised_values())
-    # The address is the sign-in name and must stay unique: an address that can never
-    # receive mail (RFC 2606 .invalid) and names no one.
-    values["email"] = f"erased-{user.pk}@erased.invalid"
+    if not keep_personal_fields:
+        for category in registry:
+            if category.model is model and not category.subject:
+                values.update(category.anonymised_values())
+        # The address is the sign-in name and must stay unique: an address that can
+        # never receive mail (RFC 2606 .invalid) and names no one.
+        values["email"] = f"erased-{user.pk}@erased.invalid"
     values["is_active"] = False
     values["password"] = make_password(None)
     model._default_manager.filter(pk=user.pk).update(**values)
@@ -193,11 +199,23 @@ def erase_account(
         raise ValidationError(_("The cool-off has not ended yet."))
     user: Any = record.customer
     counts: dict[str, dict[str, Any]] = {}
+    account_held = False
     for category in registry:
+        # A legal hold keeps its rows as they are; the erasure record says how many.
+        held = held_rows(category, category.for_subject(user), now)
         if category.model is type(user) and not category.subject:
+            account_held = account_held or bool(held)
             continue  # the account row itself is anonymised last, below
         try:
-            done = category.erase(user)
+            if (
+                held
+                and category.erasure != Erasure.RETAIN
+                and overrides(category, "erase")
+            ):
+                # Its own erasure cannot leave rows out: the category is kept whole.
+                done = 0
+            else:
+                done = category.erase(user)  # the default erasure skips held rows
         except ClosureNotDue:
             # PostgreSQL counts the cool-off with its own clock; the next run retries.
             raise ValidationError(
@@ -209,8 +227,12 @@ def erase_account(
             else 0
         )
         counts[category.key] = {"mode": category.erasure, "rows": done, "kept": kept}
-    _anonymise_user(user)
+        if held:
+            counts[category.key]["held"] = held
+    _anonymise_user(user, keep_personal_fields=account_held)
     counts["account"] = {"mode": Erasure.ANONYMISE, "rows": 1, "kept": 0}
+    if account_held:
+        counts["account"]["held"] = 1
     # The new (unusable) password changes the session hash: every session ends.
     record.erased_at = now
     record.counts = counts
@@ -242,5 +264,16 @@ def purge_expired(now: datetime | None = None) -> dict[str, int]:
         "exports": purge_expired_exports(now),
     }
     for category in registry:
-        counts[category.key] = category.purge_expired(now)
+        held = held_expired(category, now)
+        if held:
+            # Reported: rows past their retention that a legal hold keeps.
+            counts[f"held:{category.key}"] = held
+        if held and overrides(category, "purge_expired"):
+            # Its own purge (a hash chain, the database's function) cannot leave rows
+            # out: it waits until the hold ends or is released.
+            counts[category.key] = 0
+            continue
+        counts[category.key] = category.purge_expired(
+            now
+        )  # the default skips held rows
     return counts
