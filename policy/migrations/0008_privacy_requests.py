@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('policy', '0006_pseudonym_key_id'),
+        ('policy', '0008_registry_snapshot'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
