@@ -411,6 +411,8 @@ class Disclosure(models.Model):
     )
     restricted_until = models.DateField(_("restricted until"), null=True, blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # The number of the latest policy.RecordVersion: every change is a new version.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 
     objects = DisclosureQuerySet.as_manager()
 

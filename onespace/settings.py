@@ -378,6 +378,14 @@ STORAGES = {
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OneSpace <no-reply@onespace.co.th>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PRIVACY_CONTACT_EMAIL = "support@onespace.co.th"
+# Breach candidates opened automatically for the Privacy officer (PDPA s.37(4)): a spike
+# of sign-in lockouts (this many within the window; 0 turns it off) and staff access to a
+# node that no grant covered (auditlog violations).
+BREACH_CANDIDATE_LOCKOUTS = env_int("BREACH_CANDIDATE_LOCKOUTS", 20)
+BREACH_CANDIDATE_LOCKOUT_WINDOW = timedelta(
+    minutes=env_int("BREACH_CANDIDATE_LOCKOUT_WINDOW_MINUTES", 60)
+)
+BREACH_CANDIDATE_FROM_VIOLATIONS = env_bool("BREACH_CANDIDATE_FROM_VIOLATIONS", True)
 # Development prints emails on the console; production sends through SMTP unless told
 # otherwise (`check --deploy` refuses the console backend, mail.E001).
 _email_backend = env_str(

@@ -17,6 +17,11 @@ class PolicyConfig(AppConfig):
             receivers.remind_pending_closure,
             dispatch_uid="policy.remind_pending_closure",
         )
+        from axes.signals import user_locked_out
+
+        user_locked_out.connect(
+            receivers.count_lockout, dispatch_uid="policy.count_lockout"
+        )
         signals.daily_maintenance.connect(
             receivers.on_daily_maintenance,
             dispatch_uid="policy.on_daily_maintenance",

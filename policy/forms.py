@@ -140,6 +140,20 @@ class BreachForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    change_reason = forms.CharField(
+        label=_("Reason for this change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Kept with the new version of the record, with your name and the time."
+        ),
+    )
+    is_candidate = forms.BooleanField(
+        label=_("Still a candidate (untick to confirm it as a breach)"), required=False
+    )
+    dismiss = forms.BooleanField(
+        label=_("Dismiss this candidate: it is not a breach"), required=False
+    )
 
     class Meta:
         model = Breach
@@ -153,6 +167,7 @@ class BreachForm(forms.ModelForm):
             "people_affected",
             "affected_customers",
             "notified_regulator_at",
+            "is_candidate",
         )
         error_messages = {
             "detected_at": {
@@ -183,6 +198,10 @@ class BreachForm(forms.ModelForm):
             self.add_error(
                 "became_aware_at",
                 _("Becoming aware cannot come before the detection."),
+            )
+        if cleaned.get("dismiss") and not (cleaned.get("change_reason") or "").strip():
+            self.add_error(
+                "change_reason", _("Say why this candidate is not a breach.")
             )
         return cleaned
 

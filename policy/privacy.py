@@ -25,6 +25,7 @@ from policy.models import (
     NoticeVersion,
     PrivacyRequest,
     ProcessingObjection,
+    RecordVersion,
     RetentionSetting,
 )
 
@@ -240,6 +241,16 @@ privacy.not_personal(
     "subject_en",
     "body_en",
     reason=_("The company's own newsletter text, the same for every recipient"),
+)
+
+privacy.not_personal(
+    RecordVersion,
+    "data",
+    "reason",
+    reason=_(
+        "Staff's history of a breach or disclosure record: the record's own fields, "
+        "customers only as ids, as in the record itself"
+    ),
 )
 
 privacy.not_personal(

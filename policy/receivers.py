@@ -116,7 +116,18 @@ def copy_retention_settings(sender: Any, using: str = "default", **kwargs: Any) 
 
 
 def on_daily_maintenance(sender: Any, **kwargs: Any) -> dict[str, int]:
-    """Daily: privacy-request reminders (10 and 3 days before due) and overdue emails."""
-    from policy.services import send_request_reminders
+    """Daily: privacy-request reminders and overdue emails; missed breach-clock alerts."""
+    from policy.services import send_breach_alerts, send_request_reminders
 
-    return {"privacy-request-emails": send_request_reminders()}
+    return {
+        "privacy-request-emails": send_request_reminders(),
+        # A backstop for the deferred alert tasks (a worker that was down).
+        "breach-clock-alerts": send_breach_alerts(),
+    }
+
+
+def count_lockout(sender: Any, request: Any = None, **kwargs: Any) -> None:
+    """axes locked an account out: a spike of lockouts opens a breach candidate."""
+    from policy.services import count_lockout as count
+
+    count()

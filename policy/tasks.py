@@ -81,3 +81,12 @@ def send_marketing_batch(email_id: int, customer_ids: list[int]) -> int:
     for customer in User.objects.filter(pk__in=customer_ids):
         sent += services.send_marketing_email(email, customer)
     return sent
+
+
+@task
+def alert_breach_clock(breach_id: int) -> int:
+    """At 24, 48 and 66 hours after awareness: email the Privacy officers if still untold."""
+    breach = Breach.objects.filter(pk=breach_id).first()
+    if breach is None:
+        return 0
+    return services.send_breach_alerts(breach)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from onespace.pdf import html_to_pdf
 from policy import services
 from policy.forms import BreachForm
+from policy.history import VersionedAdmin
 from policy.models import Breach, PrivacyRequest
 from policy.registry import registry
 
@@ -37,12 +38,13 @@ def _time_left(breach: Breach) -> str:
 
 
 @admin.register(Breach)
-class BreachAdmin(admin.ModelAdmin):
+class BreachAdmin(VersionedAdmin):
     """Breach register (PDPA s.37(4)): the 72-hour regulator deadline and customer notices."""
 
     form = BreachForm
     list_display = (
         "became_aware_at",
+        "is_candidate",
         "short_description",
         "risk",
         "people_affected",
@@ -50,10 +52,19 @@ class BreachAdmin(admin.ModelAdmin):
         "time_left",
         "notified_regulator_at",
     )
-    list_filter = ("risk",)
+    list_filter = ("is_candidate", "risk")
     ordering = ("-became_aware_at",)
     filter_horizontal = ("affected_customers",)
-    readonly_fields = ("regulator_deadline", "time_left", "created_at", "notices_sent")
+    readonly_fields = (
+        "regulator_deadline",
+        "time_left",
+        "created_at",
+        "notices_sent",
+        "source",
+        "dismissed_at",
+        "version",
+        "history",
+    )
     fieldsets = (
         (
             None,
@@ -75,8 +86,34 @@ class BreachAdmin(admin.ModelAdmin):
             _("Regulator (72 hours)"),
             {"fields": ("regulator_deadline", "time_left", "notified_regulator_at")},
         ),
-        (_("Record"), {"fields": ("created_at", "notices_sent")}),
+        (
+            _("Candidate opened automatically"),
+            {"fields": ("is_candidate", "source", "dismiss", "dismissed_at")},
+        ),
+        (
+            _("Record"),
+            {
+                "fields": (
+                    "created_at",
+                    "notices_sent",
+                    "version",
+                    "history",
+                    "change_reason",
+                )
+            },
+        ),
     )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a breach record is changed through new versions, never removed
+
+    def save_model(
+        self, request: HttpRequest, obj: Breach, form: Any, change: bool
+    ) -> None:
+        if form.cleaned_data.get("dismiss") and obj.dismissed_at is None:
+            obj.dismissed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
     actions = ("notify_customers",)
     change_list_template = "policy/admin/breach_change_list.html"
 

@@ -5,12 +5,14 @@
 - ``rights``: data exports and account closure/erasure (PDPA s.30–33);
 - ``requests``: privacy requests with their clock, objections and restrictions (s.30–36);
 - ``marketing``: marketing emails, sent only with consent (s.19);
+- ``history``: versions of breach and disclosure records, who changed what and when;
 - ``breaches``: breaches and their notifications (s.37(4));
 - ``holds``: legal holds that purge and erasure respect;
 - ``retention``: settings the database's purge functions read.
 """
 
-from policy.models.breaches import Breach, BreachNotice
+from policy.models.breaches import Breach, BreachAlert, BreachNotice
+from policy.models.history import RecordVersion
 from policy.models.holds import LegalHold, LegalHoldEvent, LegalHoldQuerySet
 from policy.models.marketing import MarketingDelivery, MarketingEmail
 from policy.models.notice import (
@@ -52,6 +54,7 @@ __all__ = [
     "AppendOnlyQuerySet",
     "AppendOnlyRecord",
     "Breach",
+    "BreachAlert",
     "BreachNotice",
     "ClosureNotDue",
     "ConsentRecord",
@@ -72,6 +75,7 @@ __all__ = [
     "PrivacyRequest",
     "PrivacyRequestQuerySet",
     "ProcessingObjection",
+    "RecordVersion",
     "RetentionSetting",
     "fingerprint_of",
     "pseudonym_of",

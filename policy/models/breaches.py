@@ -41,6 +41,15 @@ class Breach(models.Model):
         _("regulator notified at"), null=True, blank=True
     )
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # Opened automatically from an access violation or a lockout spike: the Privacy
+    # officer confirms it (it becomes a breach) or dismisses it, with a reason.
+    is_candidate = models.BooleanField(
+        _("candidate, to confirm or dismiss"), default=False
+    )
+    source = models.CharField(_("opened from"), max_length=200, blank=True)
+    dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True)
+    # The number of the latest RecordVersion (policy.history): each change adds one.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("personal-data breach")
@@ -75,6 +84,31 @@ class Breach(models.Model):
         if self.notified_regulator_at:
             return self.notified_regulator_at > self.regulator_deadline
         return self.time_left(now) < timedelta(0)
+
+
+class BreachAlert(models.Model):
+    """One 72-hour-clock alert (24, 48 or 66 h after awareness) emailed to the Privacy officers."""
+
+    breach = models.ForeignKey(
+        Breach,
+        verbose_name=_("breach"),
+        on_delete=models.CASCADE,
+        related_name="alerts",
+    )
+    hours = models.PositiveSmallIntegerField(_("hours after awareness"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("breach clock alert")
+        verbose_name_plural = _("breach clock alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["breach", "hours"], name="policy_breach_alert_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.breach_id} +{self.hours} h"
 
 
 class BreachNotice(models.Model):

@@ -10,7 +10,16 @@
 - ``mail``: policy emails in the customer's language.
 """
 
-from policy.services.breaches import notify_breach, record_breach, send_breach_notice
+from policy.services.breaches import (
+    ALERT_HOURS,
+    count_lockout,
+    notify_breach,
+    open_breach_candidate,
+    record_breach,
+    schedule_breach_alerts,
+    send_breach_alerts,
+    send_breach_notice,
+)
 from policy.services.holds import (
     can_place_holds,
     held_q,
@@ -81,6 +90,7 @@ from policy.services.rights import (
 )
 
 __all__ = [
+    "ALERT_HOURS",
     "DAILY_MAINTENANCE_HOUR",
     "accept_notice",
     "accept_notice_in_force",
@@ -96,6 +106,7 @@ __all__ = [
     "confirm_documents",
     "confirm_email",
     "consenting_customers",
+    "count_lockout",
     "customer_for_token",
     "customers_to_notify",
     "delete_export_files",
@@ -115,6 +126,7 @@ __all__ = [
     "notify_breach",
     "objecting_customer_ids",
     "place_hold",
+    "open_breach_candidate",
     "pending_closure",
     "prepare_export",
     "publish_version",
@@ -128,7 +140,9 @@ __all__ = [
     "request_export",
     "request_origin",
     "retained_categories",
+    "schedule_breach_alerts",
     "schedule_daily_maintenance",
+    "send_breach_alerts",
     "send_breach_notice",
     "send_code",
     "send_marketing_email",
