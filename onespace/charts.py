@@ -128,6 +128,9 @@ class Chart:
     series: list[Series]
     row_labels: list[str]
     row_heading: str = ""
+    # A reader of the table looks for the latest days first; the picture reads left
+    # to right, oldest first.
+    newest_first: bool = False
     bars: list[Shape] = field(default_factory=list)
     texts: list[Text] = field(default_factory=list)
     gridlines: list[float] = field(default_factory=list)
@@ -135,10 +138,11 @@ class Chart:
     @property
     def rows(self) -> list[tuple[str, list[int]]]:
         """The table: one row per day or category, one column per series."""
-        return [
+        rows = [
             (label, [s.values[i] for s in self.series])
             for i, label in enumerate(self.row_labels)
         ]
+        return rows[::-1] if self.newest_first else rows
 
     @property
     def totals(self) -> list[int]:
@@ -185,6 +189,7 @@ def daily_chart(
         height=height,
         series=series,
         row_labels=[thaidates.format_date(day) for day in days],
+        newest_first=True,
     )
     top = _nice_max(max((max(s.values, default=0) for s in series), default=0))
     plot_w = width - MARGIN_LEFT - 4

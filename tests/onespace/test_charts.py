@@ -26,7 +26,7 @@ def test_series_sit_side_by_side_within_a_day():
     first, second = chart.bars
     assert second.x >= first.x + first.width
     assert first.colour != second.colour
-    assert chart.rows[2] == (chart.row_labels[2], [1, 1])
+    assert chart.rows[0] == (chart.row_labels[2], [1, 1])  # newest day first
     assert chart.summary == "a: 1; b: 1"
 
 
