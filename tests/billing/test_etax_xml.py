@@ -324,3 +324,25 @@ def test_random_valid_documents_pass_etdas_schemas(etda, alice, items, company, 
     )
     receipt = payment.tax_invoices.get()
     assert validation.errors(builder.build(receipt)) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_retention_purge_takes_the_xml_with_its_document(alice_profile, vat_rate):
+    """On PostgreSQL billing_purge_expired() deletes in SQL: the foreign key cascades."""
+    import datetime
+
+    from django.utils import timezone
+
+    from policy.registry import registry
+    from tests.billing.test_retention import _issue
+
+    today = timezone.localdate()
+    expired = _issue(alice_profile, datetime.date(today.year - 6, 12, 31))
+    kept = _issue(alice_profile, datetime.date(today.year - 1, 3, 1))
+    assert EtaxXml.objects.filter(document__billing_note=expired).count() == 1
+    assert EtaxXml.objects.filter(document=expired).count() == 1
+    registry["billing-document"].purge_expired(timezone.now())
+    assert not Document.objects.filter(pk=expired.pk).exists()
+    assert not EtaxXml.objects.filter(document_id=expired.pk).exists()
+    assert EtaxXml.objects.count() == 2  # the kept note and its receipt
+    assert EtaxXml.objects.filter(document=kept).exists()
