@@ -189,6 +189,10 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
     billing_services.record_payment(
         note, received_on=note.issued_on, net_received=note.total
     )
+    # The e-Tax XML the render task makes after commit (billing.etax).
+    from billing.etax import generation
+
+    generation.generate(note)
     support_services.file_ticket(
         user,
         kind="problem",
