@@ -304,8 +304,12 @@ _line = st.tuples(
     items=st.lists(_line, min_size=1, max_size=12),
     company=st.booleans(),
     branch=st.sampled_from(["00000", "00001", "12345"]),
+    fraction=st.decimals(min_value="0", max_value="0.99", places=2),
+    reason=_thai,
 )
-def test_random_valid_documents_pass_etdas_schemas(etda, alice, items, company, branch):
+def test_random_valid_documents_pass_etdas_schemas(
+    etda, alice, items, company, branch, fraction, reason
+):
     profile = BillingProfileFactory(
         customer=alice,
         is_default=False,
@@ -324,6 +328,23 @@ def test_random_valid_documents_pass_etdas_schemas(etda, alice, items, company, 
     )
     receipt = payment.tax_invoices.get()
     assert validation.errors(builder.build(receipt)) == []
+    if receipt.subtotal >= Decimal("0.02"):
+        corrected = (receipt.subtotal * fraction).quantize(Decimal("0.01"))
+        credit = services.issue_adjustment(
+            receipt,
+            kind=Document.Kind.CREDIT_NOTE,
+            corrected_value=max(corrected, Decimal("0.00")),
+            reason_code=Document.Reason.CDNS99,
+            reason_text=reason,
+        )
+        assert validation.errors(builder.build(credit)) == []
+        debit = services.issue_adjustment(
+            receipt,
+            kind=Document.Kind.DEBIT_NOTE,
+            corrected_value=receipt.subtotal + corrected + Decimal("0.01"),
+            reason_code=Document.Reason.DBNS02,
+        )
+        assert validation.errors(builder.build(debit)) == []
 
 
 @pytest.mark.django_db(transaction=True)
