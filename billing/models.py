@@ -847,11 +847,12 @@ class EtaxXml(models.Model):
         UNCHECKED = "unchecked", _("Built, not validated (no ETDA schemas)")
         FAILED = "failed", _("Failed")
 
-    # The retention purge deletes documents in SQL: on PostgreSQL the foreign key is
-    # ON DELETE CASCADE (migration 0009), so their XML goes with them.
+    # The retention purge deletes documents in SQL: on PostgreSQL the foreign key is the
+    # database's own, ON DELETE CASCADE (migration 0009), so their XML goes with them.
     document = models.ForeignKey(
         Document,
         on_delete=models.CASCADE,
+        db_constraint=False,
         related_name="etax_xml",
         verbose_name=_("document"),
     )

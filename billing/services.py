@@ -91,7 +91,7 @@ def is_placeholder_seller() -> bool:
     return bool(settings.BILLING_SELLER.get("tax_id") == PLACEHOLDER_SELLER_TAX_ID)
 
 
-def seller_snapshot() -> dict[str, str]:
+def seller_snapshot() -> dict[str, Any]:
     """The company's own details from settings.BILLING_SELLER, as printed (s.86/4 (1)).
 
     Outside DEBUG the example seller is refused: a tax invoice must name the seller who
@@ -116,7 +116,7 @@ def seller_snapshot() -> dict[str, str]:
     }
 
 
-def buyer_snapshot(profile: BillingProfile) -> dict[str, str]:
+def buyer_snapshot(profile: BillingProfile) -> dict[str, Any]:
     """The buyer's details frozen at issue, so editing the profile changes no issued document."""
     return {
         "buyer_name": profile.legal_name,

@@ -317,6 +317,21 @@ def _write_glyph_maps(document: Any, pdf: Any) -> None:
         _object(pdf, obj["DescendantFonts"][0])["CIDToGIDMap"] = glyph_map.reference
 
 
+def _finish(document: Any, pdf: Any) -> None:
+    """WeasyPrint finisher: the glyph maps, and each associated file listed once.
+
+    WeasyPrint 70's PDF/A-3 writer lists an attachment in the catalog's /AF twice (from
+    the embedded-files name tree and from its file specification); PDF/A-3 wants it once.
+    """
+    _write_glyph_maps(document, pdf)
+    if "AF" in pdf.catalog:
+        seen: list[Any] = []
+        for reference in pdf.catalog["AF"]:
+            if reference not in seen:
+                seen.append(reference)
+        pdf.catalog["AF"] = pydyf.Array(seen)
+
+
 def html_to_pdf(
     html: str | Sequence[str],
     *,
@@ -368,7 +383,7 @@ def _html_to_pdf(
             documents[0]
             .copy(pages)
             .write_pdf(  # type: ignore[no-any-return]
-                finisher=_write_glyph_maps,
+                finisher=_finish,
                 pdf_variant=pdf_variant,
                 attachments=list(attachments) or None,
             )

@@ -209,3 +209,20 @@ def test_failed_xml_is_shown_with_its_reason_in_admin(
     listing = client.get(reverse("admin:billing_etaxxml_changelist") + "?status=failed")
     assert listing.status_code == 200
     assert note.number in listing.content.decode()
+
+
+def test_the_system_check_warns_about_a_certificate_that_cannot_sign(
+    settings, tmp_path
+):
+    from billing.checks import check_etax_certificate
+
+    settings.ETAX_CERT_FILE = ""
+    assert check_etax_certificate() == []
+    path = tmp_path / "company.p12"
+    make_p12(path, password="another")
+    settings.ETAX_CERT_FILE, settings.ETAX_CERT_PASSWORD = str(path), "s3cret"
+    (warning,) = check_etax_certificate()
+    assert warning.id == "billing.W005"
+    assert "wrong ETAX_CERT_PASSWORD" in warning.msg
+    settings.ETAX_CERT_PASSWORD = "another"
+    assert check_etax_certificate() == []

@@ -304,8 +304,12 @@ _line = st.tuples(
     items=st.lists(_line, min_size=1, max_size=12),
     company=st.booleans(),
     branch=st.sampled_from(["00000", "00001", "12345"]),
+    fraction=st.decimals(min_value="0", max_value="0.99", places=2),
+    reason=_thai,
 )
-def test_random_valid_documents_pass_etdas_schemas(etda, alice, items, company, branch):
+def test_random_valid_documents_pass_etdas_schemas(
+    etda, alice, items, company, branch, fraction, reason
+):
     profile = BillingProfileFactory(
         customer=alice,
         is_default=False,
@@ -324,3 +328,42 @@ def test_random_valid_documents_pass_etdas_schemas(etda, alice, items, company, 
     )
     receipt = payment.tax_invoices.get()
     assert validation.errors(builder.build(receipt)) == []
+    if receipt.subtotal >= Decimal("0.02"):
+        corrected = (receipt.subtotal * fraction).quantize(Decimal("0.01"))
+        credit = services.issue_adjustment(
+            receipt,
+            kind=Document.Kind.CREDIT_NOTE,
+            corrected_value=max(corrected, Decimal("0.00")),
+            reason_code=Document.Reason.CDNS99,
+            reason_text=reason,
+        )
+        assert validation.errors(builder.build(credit)) == []
+        debit = services.issue_adjustment(
+            receipt,
+            kind=Document.Kind.DEBIT_NOTE,
+            corrected_value=receipt.subtotal + corrected + Decimal("0.01"),
+            reason_code=Document.Reason.DBNS02,
+        )
+        assert validation.errors(builder.build(debit)) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_retention_purge_takes_the_xml_with_its_document(alice_profile, vat_rate):
+    """On PostgreSQL billing_purge_expired() deletes in SQL: the foreign key cascades."""
+    import datetime
+
+    from django.utils import timezone
+
+    from policy.registry import registry
+    from tests.billing.test_retention import _issue
+
+    today = timezone.localdate()
+    expired = _issue(alice_profile, datetime.date(today.year - 6, 12, 31))
+    kept = _issue(alice_profile, datetime.date(today.year - 1, 3, 1))
+    assert EtaxXml.objects.filter(document__billing_note=expired).count() == 1
+    assert EtaxXml.objects.filter(document=expired).count() == 1
+    registry["billing-document"].purge_expired(timezone.now())
+    assert not Document.objects.filter(pk=expired.pk).exists()
+    assert not EtaxXml.objects.filter(document_id=expired.pk).exists()
+    assert EtaxXml.objects.count() == 2  # the kept note and its receipt
+    assert EtaxXml.objects.filter(document=kept).exists()

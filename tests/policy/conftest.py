@@ -207,6 +207,10 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
         certificate_number=f"50T-{node}",
     )
     _seed_configured_stores(user, ip=ip, node=node, request=request)
+    # The e-Tax XML the render task makes after commit (billing.etax).
+    from billing.etax import generation
+
+    generation.generate(note)
     support_services.file_ticket(
         user,
         kind="problem",
