@@ -120,7 +120,7 @@ def await_number(document: Document) -> None:
         with transaction.atomic():
             number_in_transaction(document)
         return
-    _mark_issued(document, _lock_and_number(document))
+    _mark_issued(document, _lock_and_number(document, in_transaction=False))
 
 
 def number_pending(document: Document) -> None:
@@ -153,15 +153,20 @@ def _create_series(document: Document) -> None:
     )
 
 
-# One statement, run with the series lock held: lock the series' pending rows, count them
-# onto the counter, number them in issue order. The counter moves by exactly the rows that
-# were locked and numbered, so a pending draft deleted meanwhile leaves no gap. The last
-# SELECT gives this document's number, new or (when an earlier holder numbered it) old.
+# One statement: become the series' numberer (``{take}``), lock the series' pending rows,
+# count them onto the counter, number them in issue order. The counter moves by exactly
+# the rows that were locked and numbered, so a pending draft deleted meanwhile leaves no
+# gap. Rows an earlier numberer changed after this statement's snapshot are re-read by
+# FOR UPDATE (READ COMMITTED) and drop out, so nothing is numbered twice. The last
+# SELECT gives this document's number, new or (numbered earlier) old.
 _NUMBER_SERIES = """
-WITH pending AS MATERIALIZED (
+WITH leader AS MATERIALIZED (
+    SELECT {take} AS won, set_config('synchronous_commit', 'on', true)
+), pending AS MATERIALIZED (
     SELECT id, issued_at FROM {documents}
     WHERE kind = %(kind)s AND status = 'draft' AND issued_at IS NOT NULL
       AND issued_on BETWEEN %(first_day)s AND %(last_day)s
+      AND (SELECT won FROM leader)
     ORDER BY issued_at, id
     FOR UPDATE
 ), ordered AS (
@@ -182,19 +187,33 @@ SELECT
     (SELECT number FROM numbered WHERE id = %(id)s),
     (SELECT number FROM {documents} WHERE id = %(id)s),
     (SELECT count(*) FROM pending),
-    (SELECT count(*) FROM taken)
+    (SELECT count(*) FROM taken),
+    (SELECT won FROM leader)
 """
 
+# In a transaction: wait for the series lock (held to the caller's commit), then number.
+_LOCK = "SELECT pg_advisory_xact_lock(%(lock)s, %(key)s);\n"
+# Outside one: become the numberer only if nobody is (try), ...
+_TRY = "pg_try_advisory_xact_lock(%(lock)s, %(key)s)"
+# ... else wait until the numberer commits (every waiter wakes at once: a shared lock
+# taken and given back at once) and look again.
+_WAIT = (
+    "SELECT pg_advisory_lock_shared(%(lock)s, %(key)s), "
+    "pg_advisory_unlock_shared(%(lock)s, %(key)s);\n"
+)
+# Enough for any queue of issuers; a document deleted while pending ends here.
+_ATTEMPTS = 1000
 
-# Taken before numbering; the commit that ends its transaction waits for the disk (the
-# pending rows may have been committed without waiting; this flush covers them too).
-_LOCK = """SELECT pg_advisory_xact_lock(%(lock)s, %(key)s),
-    set_config('synchronous_commit', 'on', true);
-"""
 
+def _lock_and_number(document: Document, *, in_transaction: bool = True) -> str:
+    """PostgreSQL: number the series' pending documents under the series lock, return this one's.
 
-def _lock_and_number(document: Document) -> str:
-    """PostgreSQL: take the series lock, number the series' pending documents, return this one's."""
+    In a transaction the lock is waited for and kept to the caller's commit. Outside
+    one, each attempt is one round trip whose statements run as one implicit
+    transaction: the first issuer to try becomes the numberer for everyone pending
+    and commits (the one disk flush of the batch); the others wait for that commit
+    together, then find their number or try again.
+    """
     quote = connection.ops.quote_name
     year, prefix = _series(document)
     params = {
@@ -208,22 +227,32 @@ def _lock_and_number(document: Document) -> str:
         "prefix": prefix,
         "id": document.pk,
     }
-    statement = _LOCK + _NUMBER_SERIES.format(
-        documents=quote(Document._meta.db_table),
-        series=quote(NumberSeries._meta.db_table),
-    )
-    for _attempt in range(2):
+    tables = {
+        "documents": quote(Document._meta.db_table),
+        "series": quote(NumberSeries._meta.db_table),
+    }
+    if in_transaction:
+        first = later = _LOCK + _NUMBER_SERIES.format(take="true", **tables)
+    else:
+        first = _NUMBER_SERIES.format(take=_TRY, **tables)
+        later = _WAIT + first
+    statement = first
+    for _attempt in range(_ATTEMPTS):
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
-            new, old, pending, taken = cursor.fetchone()
-        if pending and not taken:
+            new, old, pending, taken, won = cursor.fetchone()
+        if won and pending and not taken:
             _create_series(document)  # the year's first document of this kind
+            statement = first
             continue
         number = new or old
-        if number is None:
+        if number is not None:
+            return str(number)
+        if won and in_transaction:
             raise RuntimeError(f"Document {document.pk} is neither pending nor issued.")
-        return str(number)
-    raise RuntimeError(f"No number series for {document.kind}.")
+        # Another numberer held the series (or numbered this one after our snapshot).
+        statement = first if won else later
+    raise RuntimeError(f"Document {document.pk} got no number.")
 
 
 def _number_one_sqlite(document: Document) -> str:
