@@ -346,3 +346,52 @@ def test_a_time_filtered_admin_list_reads_only_that_months_partition(
     for other in _names():
         if other != f"auditlog_accesslog_p{month:%Y%m}":
             assert other not in plan
+
+
+def test_a_legal_hold_on_the_access_log_keeps_its_month_and_every_newer_one(
+    runtime_role, year_of_history, privacy_officer
+):
+    from policy import services as policy_services
+
+    ids = year_of_history
+    held = _month(-13)
+    policy_services.place_hold(
+        privacy_officer,
+        reason="Preservation order",
+        order_reference="CCA s.26 order 7/2569",
+        category="auditlog-access-log",
+        data_from=_at(held, 5),
+        data_until=_at(held, 15),
+        ends_on=timezone.localdate() + timedelta(days=30),
+    )
+    services.purge_log(AccessLog, time_field="occurred_at")
+    assert f"auditlog_accesslog_p{held:%Y%m}" in _names()
+    assert f"auditlog_accesslog_p{_month(-14):%Y%m}" not in _names()
+    assert set(ids["m13"] + ids["expired"]) <= set(
+        AccessLog.objects.values_list("id", flat=True)
+    )
+    assert services.verify_logs(["access"]) == []
+
+
+def test_a_hold_on_another_category_or_another_month_lets_the_month_go(
+    runtime_role, year_of_history, privacy_officer
+):
+    from policy import services as policy_services
+
+    for scope in (
+        {"category": "auditlog-node-event"},
+        {
+            "category": "auditlog-access-log",
+            "data_from": _at(_month(-24)),
+            "data_until": _at(_month(-20)),
+        },
+    ):
+        policy_services.place_hold(
+            privacy_officer,
+            reason="Preservation order",
+            order_reference="CCA s.26 order 8/2569",
+            ends_on=timezone.localdate() + timedelta(days=30),
+            **scope,
+        )
+    services.purge_log(AccessLog, time_field="occurred_at")
+    assert f"auditlog_accesslog_p{_month(-13):%Y%m}" not in _names()
