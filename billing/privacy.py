@@ -158,6 +158,13 @@ privacy.not_personal(
     ),
 )
 privacy.not_personal(
+    EtaxXml,
+    "error",
+    reason=_(
+        "Why signing or ETDA's validator failed: a message about the XML, not the buyer."
+    ),
+)
+privacy.not_personal(
     DocumentLine,
     "description",
     reason=_(

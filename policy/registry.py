@@ -375,19 +375,20 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
     from django.db.models.functions import JSONObject
 
     categories = list(registry)
+    # Annotation names no model of any app has as a field ("key" is one of axes').
     counts: dict[str, int] = {}
     counters = [
         category.for_subject(user)
         .order_by()
         .values(
-            key=Value(category.key),
-            n=Func(Value(1), function="COUNT", output_field=IntegerField()),
+            registry_key=Value(category.key),
+            registry_n=Func(Value(1), function="COUNT", output_field=IntegerField()),
         )
         for category in categories
     ]
     if counters:
         union = counters[0].union(*counters[1:], all=True)
-        counts = {row["key"]: row["n"] for row in union}
+        counts = {row["registry_key"]: row["registry_n"] for row in union}
     plain = [category for category in categories if _exports_by_default(category)]
     previews: dict[str, list[dict[str, Any]]] = {key.key: [] for key in plain}
     members = [
@@ -396,19 +397,21 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
         )
         .order_by()
         .values(
-            key=Value(category.key),
-            row=JSONObject(**{column: F(column) for column in _columns(category)}),
+            registry_key=Value(category.key),
+            registry_row=JSONObject(
+                **{column: F(column) for column in _columns(category)}
+            ),
         )
         for category in plain
     ]
     if members:
         union = members[0].union(*members[1:], all=True)
         for found in union:
-            category = registry[found["key"]]
-            row = found["row"]
+            category = registry[found["registry_key"]]
+            row = found["registry_row"]
             if isinstance(row, str):  # a backend that returns the JSON as text
                 row = JSONField().to_python(row)
-            previews[found["key"]].append(
+            previews[found["registry_key"]].append(
                 {c: _from_json(category.model, c, row[c]) for c in _columns(category)}
             )
     result = []
@@ -422,7 +425,12 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
         else:
             preview = preview_rows(category, user, limit=limit)
         result.append(
-            {"category": category, "count": counts[category.key], "preview": preview}
+            # A category with nothing per person (for_subject is none()) leaves the union.
+            {
+                "category": category,
+                "count": counts.get(category.key, 0),
+                "preview": preview,
+            }
         )
     return result
 
