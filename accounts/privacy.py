@@ -89,6 +89,8 @@ LOCKOUT_RETENTION_REASON = _(
 class SessionData(privacy.Category):
     """Signed-in sessions: which account a browser is signed in as, until it expires."""
 
+    source = privacy.Source.SYSTEMS
+
     key = "accounts-session"
     name = _("Sign-in sessions")
     model = Session
@@ -131,6 +133,8 @@ class SessionData(privacy.Category):
 
 class LockoutCategory(privacy.Category):
     """django-axes rows: the address typed into the sign-in form, from where, with what."""
+
+    source = privacy.Source.SYSTEMS
 
     fields = ("username", "ip_address", "user_agent", "http_accept", "path_info")
     purpose = _(
@@ -236,6 +240,8 @@ class StaticTokenData(DeviceCategory):
 @privacy.register
 class AdminLogData(privacy.Category):
     """Admin's change log: entries about a person's account name them in their label."""
+
+    source = privacy.Source.STAFF
 
     key = "accounts-admin-log"
     name = _("Staff changes to your account")

@@ -19,6 +19,7 @@ from policy.forms import BreachForm
 from policy.models import (
     Breach,
 )
+from policy.processing import SECURITY_MEASURES
 from policy.registry import registry
 
 
@@ -139,6 +140,7 @@ class BreachAdmin(admin.ModelAdmin):
             else {},
             "privacy_contact": settings.PRIVACY_CONTACT_EMAIL,
             "generated_at": timezone.now(),
+            "security_measures": SECURITY_MEASURES,
         }
 
     def processing_record_view(self, request: HttpRequest) -> HttpResponse:
