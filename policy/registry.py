@@ -87,6 +87,9 @@ class Category:
     # Who receives the data besides the company (record of processing, PDPA s.39).
     recipients: ClassVar[tuple[StrOrPromise, ...]] = ()
     erasure: ClassVar[str] = Erasure.DELETE
+    # True when an overridden ``purge_expired`` leaves held rows out itself (legal holds,
+    # policy.services.holds); otherwise the purge waits while a hold covers expired rows.
+    purge_honours_holds: ClassVar[bool] = False
     # Where the data comes from (record of processing, PDPA s.39).
     source: ClassVar[str] = Source.SUBJECT
     # Extra non-personal columns worth including in an export (dates, states).
