@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog
 from axes.models import AccessLog as AxesAccessLog
@@ -136,7 +136,13 @@ class LockoutCategory(privacy.Category):
 
     source = privacy.Source.SYSTEMS
 
-    fields = ("username", "ip_address", "user_agent", "http_accept", "path_info")
+    fields: ClassVar[tuple[str, ...]] = (
+        "username",
+        "ip_address",
+        "user_agent",
+        "http_accept",
+        "path_info",
+    )
     purpose = _(
         "Stop password guessing: lock sign-in after repeated failures (policy 1.1)"
     )
@@ -192,7 +198,11 @@ class DeviceCategory(privacy.Category):
     retention = None
     retention_reason = _("Kept while the account exists; deleted when it is closed")
     erasure = privacy.Erasure.DELETE
-    export_fields = ("confirmed", "created_at", "last_used_at")
+    export_fields: ClassVar[tuple[str, ...]] = (
+        "confirmed",
+        "created_at",
+        "last_used_at",
+    )
 
     @classmethod
     def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:

@@ -29,6 +29,8 @@ def staff_role(user_id: int | None) -> str:
 
     from accounts import roles
 
+    if user_id is None:
+        return "Staff"
     names = sorted(
         Group.objects.filter(user__pk=user_id, name__in=roles.ALL).values_list(
             "name", flat=True
