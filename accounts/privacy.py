@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog
 from axes.models import AccessLog as AxesAccessLog
@@ -89,6 +89,8 @@ LOCKOUT_RETENTION_REASON = _(
 class SessionData(privacy.Category):
     """Signed-in sessions: which account a browser is signed in as, until it expires."""
 
+    source = privacy.Source.SYSTEMS
+
     key = "accounts-session"
     name = _("Sign-in sessions")
     model = Session
@@ -132,7 +134,15 @@ class SessionData(privacy.Category):
 class LockoutCategory(privacy.Category):
     """django-axes rows: the address typed into the sign-in form, from where, with what."""
 
-    fields = ("username", "ip_address", "user_agent", "http_accept", "path_info")
+    source = privacy.Source.SYSTEMS
+
+    fields: ClassVar[tuple[str, ...]] = (
+        "username",
+        "ip_address",
+        "user_agent",
+        "http_accept",
+        "path_info",
+    )
     purpose = _(
         "Stop password guessing: lock sign-in after repeated failures (policy 1.1)"
     )
@@ -188,7 +198,11 @@ class DeviceCategory(privacy.Category):
     retention = None
     retention_reason = _("Kept while the account exists; deleted when it is closed")
     erasure = privacy.Erasure.DELETE
-    export_fields = ("confirmed", "created_at", "last_used_at")
+    export_fields: ClassVar[tuple[str, ...]] = (
+        "confirmed",
+        "created_at",
+        "last_used_at",
+    )
 
     @classmethod
     def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
@@ -236,6 +250,8 @@ class StaticTokenData(DeviceCategory):
 @privacy.register
 class AdminLogData(privacy.Category):
     """Admin's change log: entries about a person's account name them in their label."""
+
+    source = privacy.Source.STAFF
 
     key = "accounts-admin-log"
     name = _("Staff changes to your account")

@@ -29,6 +29,8 @@ def staff_role(user_id: int | None) -> str:
 
     from accounts import roles
 
+    if user_id is None:
+        return "Staff"
     names = sorted(
         Group.objects.filter(user__pk=user_id, name__in=roles.ALL).values_list(
             "name", flat=True
@@ -46,6 +48,8 @@ LOG_RETENTION_REASON = _(
 
 class LogCategory(privacy.Category):
     """A hash-chained log table: kept on erasure, purged only by its own retention."""
+
+    source = privacy.Source.SYSTEMS
 
     legal_basis = privacy.Basis.LEGAL_OBLIGATION
     retention = LOG_RETENTION
@@ -132,6 +136,8 @@ class SecurityEventData(LogCategory):
 class NodeEventData(LogCategory):
     """What was done to a customer's nodes, by whom and from where (policy 1.2.1)."""
 
+    source = privacy.Source.CONTROL_PLANE
+
     key = "auditlog-node-event"
     name = _("Node activity")
     model = NodeEvent
@@ -146,6 +152,8 @@ class NodeEventData(LogCategory):
 @privacy.register
 class DeadLetterData(privacy.Category):
     """Access-log and security records the database refused, kept whole instead of lost."""
+
+    source = privacy.Source.SYSTEMS
 
     key = "auditlog-dead-letter"
     name = _("Refused log records")
@@ -187,6 +195,8 @@ class AccessGrantData(privacy.Category):
 @privacy.register
 class DisclosureData(privacy.Category):
     """Disclosures of a customer's data to authorities (clause 2), unless the law restricts telling them."""
+
+    source = privacy.Source.AUTHORITIES
 
     key = "auditlog-disclosure"
     name = _("Disclosures to authorities")

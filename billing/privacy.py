@@ -106,6 +106,9 @@ class IssuedDocumentData(privacy.Category):
     def for_subject(cls, user: Any) -> QuerySet:
         return Document.objects.issued().filter(customer=user)
 
+    # Both purges (Python and the owner's billing_purge_expired()) leave held documents.
+    purge_honours_holds = True
+
     @classmethod
     def purge_expired(cls, now: datetime) -> int:
         """Delete documents past their period, the one deletion the database allows."""

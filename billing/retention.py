@@ -76,6 +76,7 @@ def _purge_in_python(today: date) -> list[tuple[int, str]]:
         for pk, issued_on in candidates
         if issued_on and retained_until(issued_on) < today
     }
+    doomed -= _held_documents(doomed)
     while doomed:
         citing = Document.objects.exclude(pk__in=doomed).filter(
             Q(billing_note__in=doomed)
@@ -105,6 +106,22 @@ def _purge_in_python(today: date) -> list[tuple[int, str]]:
     ]
     Document.objects.filter(pk__in=doomed).delete_for_retention_purge()
     return removed
+
+
+def _held_documents(candidates: set[int]) -> set[int]:
+    """Documents a legal hold keeps (policy.services.holds; on PostgreSQL the owner's
+    purge asks ``policy_held()`` instead)."""
+    from policy.registry import registry
+    from policy.services.holds import held_q
+
+    held = held_q(registry["billing-document"])
+    if held is None or not candidates:
+        return set()
+    return set(
+        Document.objects.filter(pk__in=candidates)
+        .filter(held)
+        .values_list("pk", flat=True)
+    )
 
 
 def _delete_files(names: list[str]) -> None:

@@ -20,6 +20,8 @@ from policy import registry as privacy
 class TaskRowData(privacy.Category):
     """Rows of the database task queue: which job ran, with which record ids."""
 
+    source = privacy.Source.SYSTEMS
+
     key = "onespace-task-queue"
     name = _("Background job records")
     model = DBTaskResult

@@ -99,6 +99,8 @@ class ConsentData(privacy.Category):
 class NoticeDeliveryData(privacy.Category):
     """When a customer was emailed about a new notice version."""
 
+    source = privacy.Source.SYSTEMS
+
     key = "policy-notice-email"
     name = _("Privacy notice emails sent")
     model = NoticeDelivery
@@ -151,6 +153,8 @@ class DataExportData(privacy.Category):
 @privacy.register
 class BreachNoticeData(privacy.Category):
     """Which breaches a customer was told about, and when (PDPA s.37(4))."""
+
+    source = privacy.Source.STAFF
 
     key = "policy-breach-notice"
     name = _("Security incidents you were told about")
@@ -348,6 +352,8 @@ privacy.no_personal_data(
 @privacy.register
 class LegalHoldData(privacy.Category):
     """Preservation orders naming a customer or a node: what must be kept, and why."""
+
+    source = privacy.Source.AUTHORITIES
 
     key = "policy-legal-hold"
     name = _("Legal holds")

@@ -53,6 +53,16 @@ class Basis(models.TextChoices):
     CONSENT = "consent", _("Consent")
 
 
+class Source(models.TextChoices):
+    """Where a category's data comes from (record of processing, PDPA s.39)."""
+
+    SUBJECT = "subject", _("From you")
+    SYSTEMS = "systems", _("Recorded by our systems while you use the service")
+    STAFF = "staff", _("Recorded by our staff")
+    CONTROL_PLANE = "control_plane", _("From the cloud control plane, about your nodes")
+    AUTHORITIES = "authorities", _("From authorities' requests and orders")
+
+
 class Erasure(models.TextChoices):
     """What erasing a person does to a category's rows."""
 
@@ -78,6 +88,11 @@ class Category:
     # Who receives the data besides the company (record of processing, PDPA s.39).
     recipients: ClassVar[tuple[StrOrPromise, ...]] = ()
     erasure: ClassVar[str] = Erasure.DELETE
+    # True when an overridden ``purge_expired`` leaves held rows out itself (legal holds,
+    # policy.services.holds); otherwise the purge waits while a hold covers expired rows.
+    purge_honours_holds: ClassVar[bool] = False
+    # Where the data comes from (record of processing, PDPA s.39).
+    source: ClassVar[str] = Source.SUBJECT
     # Extra non-personal columns worth including in an export (dates, states).
     export_fields: ClassVar[tuple[str, ...]] = ()
     # The datetime field the retention period runs from; "" means the retention purge
@@ -93,6 +108,10 @@ class Category:
     def get_legal_basis_display(cls) -> str:
         """The legal basis in the active language."""
         return str(Basis(cls.legal_basis).label)
+
+    @classmethod
+    def get_source_display(cls) -> str:
+        return str(Source(cls.source).label)
 
     @classmethod
     def get_erasure_display(cls) -> str:

@@ -26,6 +26,15 @@ def _both(value: Callable[[], Any]) -> dict[str, str]:
     return texts
 
 
+def _both_text(value: Any) -> dict[str, str]:
+    """A (lazily translated) text in both languages."""
+    texts = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            texts[language] = str(value)
+    return texts
+
+
 def take() -> list[dict[str, Any]]:
     """The registry as it stands, JSON-ready, in Thai and English."""
     entries = []
@@ -33,18 +42,16 @@ def take() -> list[dict[str, Any]]:
         entries.append(
             {
                 "key": category.key,
-                "name": _both(lambda c=category: c.name),
-                "purpose": _both(lambda c=category: c.purpose),
+                "name": _both_text(category.name),
+                "purpose": _both_text(category.purpose),
                 "legal_basis": str(category.legal_basis),
                 "legal_basis_display": _both(category.get_legal_basis_display),
                 "retention_days": (
                     category.retention.days if category.retention is not None else None
                 ),
                 "retention_display": _both(category.retention_display),
-                "retention_reason": _both(lambda c=category: c.retention_reason),
-                "recipients": [
-                    _both(lambda r=recipient: r) for recipient in category.recipients
-                ],
+                "retention_reason": _both_text(category.retention_reason),
+                "recipients": [_both_text(r) for r in category.recipients],
                 "erasure": str(category.erasure),
                 "fields": list(category.fields),
             }

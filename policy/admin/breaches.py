@@ -18,6 +18,7 @@ from policy import services
 from policy.forms import BreachForm
 from policy.history import VersionedAdmin
 from policy.models import Breach, PrivacyRequest
+from policy.processing import SECURITY_MEASURES
 from policy.registry import registry
 
 
@@ -176,6 +177,7 @@ class BreachAdmin(VersionedAdmin):
             "generated_at": timezone.now(),
             # s.39(1)(7): refused requests and why, from the privacy requests.
             "refused_requests": PrivacyRequest.objects.refused().order_by("-closed_at"),
+            "security_measures": SECURITY_MEASURES,
         }
 
     def processing_record_view(self, request: HttpRequest) -> HttpResponse:

@@ -32,12 +32,14 @@ class LegalHoldForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("Every category"))] + [
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)
+        category.choices = [("", _("Every category"))] + [
             (category.key, f"{category.name} ({category.key})") for category in registry
         ]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if self.instance.pk is None and not self.errors:
             fields = {name: cleaned.get(name) for name in self.Meta.fields}
             fields["node_id"] = fields["node_id"] or ""
@@ -45,7 +47,7 @@ class LegalHoldForm(forms.ModelForm):
             try:
                 validate_hold(LegalHold(**fields))
             except ValidationError as error:
-                self._update_errors(error)
+                self.add_error(None, error)
         return cleaned
 
 
@@ -88,9 +90,11 @@ class LegalHoldAdmin(admin.ModelAdmin):
     raw_id_fields = ("customer",)
     inlines = (LegalHoldEventInline,)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         kwargs["form"] = LegalHoldForm if obj is None else ReleaseForm
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:

@@ -6,7 +6,7 @@ in SQL on PostgreSQL (policy migration 0007) for the database's own purges.
 """
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -132,7 +132,8 @@ def held_q(category: type[Category], now: datetime | None = None) -> Q | None:
         if hold.customer_id:
             if not category.per_person:
                 continue  # rows that name no person cannot be a customer's
-            condition &= Q(pk__in=category.for_subject(hold.customer).values("pk"))
+            customer = cast(Any, hold.customer)
+            condition &= Q(pk__in=category.for_subject(customer).values("pk"))
         if hold.node_id:
             column = node_field(category)
             if not column:

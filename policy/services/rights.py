@@ -268,7 +268,11 @@ def purge_expired(now: datetime | None = None) -> dict[str, int]:
         if held:
             # Reported: rows past their retention that a legal hold keeps.
             counts[f"held:{category.key}"] = held
-        if held and overrides(category, "purge_expired"):
+        if (
+            held
+            and overrides(category, "purge_expired")
+            and not category.purge_honours_holds
+        ):
             # Its own purge (a hash chain, the database's function) cannot leave rows
             # out: it waits until the hold ends or is released.
             counts[category.key] = 0

@@ -277,3 +277,26 @@ def test_admin_refuses_a_hold_longer_than_two_years_with_a_field_error(
 def test_support_staff_cannot_reach_legal_holds(staff_client, support_agent):
     response = staff_client(support_agent).get("/admin/policy/legalhold/")
     assert response.status_code == 403
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_deleting_holds_or_rewriting_their_history(
+    runtime_role, alice, privacy_officer
+):
+    from django.db import DatabaseError, transaction
+
+    hold = _hold(privacy_officer, customer=alice)
+    statements = [
+        ("DELETE FROM policy_legalhold WHERE id = %s", [hold.pk]),
+        ("UPDATE policy_legalholdevent SET action = 'released'", []),
+        ("DELETE FROM policy_legalholdevent", []),
+    ]
+    for sql, params in statements:
+        with (
+            pytest.raises(DatabaseError),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, params)
+    assert LegalHold.objects.filter(pk=hold.pk).exists()
+    assert list(hold.events.values_list("action", flat=True)) == ["placed"]

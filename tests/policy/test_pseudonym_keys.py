@@ -87,3 +87,19 @@ def test_admin_search_by_address_finds_records_made_with_an_old_key(
     response = client.get("/admin/policy/erasurerecord/", {"q": "alice@example.com"})
     assert response.status_code == 200
     assert response.context["cl"].result_count == 1
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_changing_a_pseudonyms_key_id(runtime_role, v1, alice):
+    from django.db import DatabaseError, connection, transaction
+
+    services.accept_notice(alice, version=v1, source="signup")
+    services.request_closure(alice)
+    for table in ("policy_acceptance", "policy_erasurerecord"):
+        with (
+            pytest.raises(DatabaseError),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(f"UPDATE {table} SET pseudonym_key_id = 'forged'")
+    assert ErasureRecord.objects.get().pseudonym_key_id != "forged"

@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from policy import services
@@ -190,3 +190,37 @@ def test_officer_finds_an_erasure_by_email_and_sees_exports_read_only(
     assert not detail.context["has_change_permission"]
     assert client.get(reverse("admin:policy_dataexport_add")).status_code == 403
     assert ErasureRecord.objects.count() == 1
+
+
+def test_record_of_processing_shows_sources_and_security_measures(
+    staff_client, privacy_officer
+):
+    from policy.processing import SECURITY_MEASURES
+
+    client = staff_client(privacy_officer)
+    with translation.override("en"):
+        response = client.get(
+            reverse("admin:policy_processing_record"), HTTP_ACCEPT_LANGUAGE="en"
+        )
+        page = response.content.decode()
+        for category in registry:
+            source = category.get_source_display().replace("'", "&#x27;")
+            assert source in page, category.key
+        assert "From the cloud control plane, about your nodes" in page
+        assert "Recorded by our systems while you use the service" in page
+        assert "Security measures" in page
+        for measure in SECURITY_MEASURES:
+            assert str(measure).replace("'", "&#x27;") in page
+
+
+def test_record_of_processing_pdf_has_the_security_measures(
+    staff_client, privacy_officer
+):
+    client = staff_client(privacy_officer)
+    response = client.get(
+        reverse("admin:policy_processing_record_pdf"), HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Security measures" in text
