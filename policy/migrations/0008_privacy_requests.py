@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('policy', '0008_registry_snapshot'),
+        ('policy', '0010_erasure_guard_key_id'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
