@@ -241,6 +241,10 @@ def test_purge_drops_expired_months_whole_and_deletes_rows_of_a_partly_expired_o
     assert services.purge_log(AccessLog, time_field="occurred_at") == 12
     assert m14 not in _names()
     assert m13 not in _names()
+    # The month the retention ends in and every newer one stay.
+    cutoff_month = (timezone.now() - timedelta(days=365)).astimezone(UTC).date()
+    for month in (cutoff_month, _month(0), _month(partitions.MONTHS_AHEAD)):
+        assert f"auditlog_accesslog_p{month:%Y%m}" in _names()
     remaining = set(AccessLog.objects.values_list("id", flat=True))
     assert remaining == set(ids["kept"] + ids["now"])
     # The boundary of each dropped month, and the end of the purge, are checkpoints.
