@@ -350,3 +350,43 @@ def test_a_time_filtered_admin_list_reads_only_that_months_partition(
     for other in _names():
         if other != f"auditlog_accesslog_p{month:%Y%m}":
             assert other not in plan
+
+
+def test_a_legal_hold_on_the_access_log_keeps_its_months_until_released(
+    privacy_officer, year_of_history
+):
+    from policy.services import holds
+
+    kwargs = {
+        "reason": "Preservation order",
+        "order_reference": "DSI 12/2569",
+        "ends_on": timezone.localdate() + timedelta(days=30),
+    }
+    # A hold on data of another time (long after these months) keeps nothing.
+    holds.place_hold(
+        privacy_officer,
+        category="auditlog-access-log",
+        data_from=timezone.now() + timedelta(days=1),
+        **kwargs,
+    )
+    hold = holds.place_hold(
+        privacy_officer,
+        category="auditlog-access-log",
+        data_from=_at(_month(-13), 1),
+        data_until=_at(_month(-13), 20),
+        **kwargs,
+    )
+    # 14 months ago may go (with the older rows of the default partition); the held
+    # month 13 months ago and every newer row stay.
+    assert services.purge_log(AccessLog, time_field="occurred_at") == 6
+    assert f"auditlog_accesslog_p{_month(-13):%Y%m}" in _names()
+    assert set(AccessLog.objects.values_list("id", flat=True)) == set(
+        year_of_history["m13"]
+        + year_of_history["expired"]
+        + year_of_history["kept"]
+        + year_of_history["now"]
+    )
+    holds.release_hold(hold, by=privacy_officer, reason="Order lifted")
+    assert services.purge_log(AccessLog, time_field="occurred_at") == 6
+    assert f"auditlog_accesslog_p{_month(-13):%Y%m}" not in _names()
+    assert services.verify_logs(["access"]) == []
