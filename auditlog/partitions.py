@@ -25,7 +25,9 @@ chain lock, so the check cannot race), and the API's retry path is unchanged.
 portal runs (``manage.py partition_logs``): it builds ``<table>_partitioned``, copies the
 rows in batches of short transactions, then, holding the chain lock for a moment, copies
 the last rows and swaps the names. The old table stays as ``<table>_unpartitioned`` until
-the operator drops it. Migration 0005 does the same at once for a table with no rows yet.
+the operator drops it. Migration 0005 does the same at once for a table with no rows yet. Every trigger of the
+old table is carried over (those that fire on INSERT only at the swap, so that copied rows
+do not fire them twice).
 """
 
 import re
@@ -185,13 +187,9 @@ def create_shadow(
         cursor.execute(
             f"CREATE INDEX {q(_temporary(name))} ON {q(shadow)} {match.group(1)}"
         )
-    for trigger in (
-        f"CREATE TRIGGER {q(table + '_append_only')} BEFORE UPDATE OR DELETE ON {q(shadow)} "
-        "FOR EACH ROW EXECUTE FUNCTION auditlog_refuse_change()",
-        f"CREATE TRIGGER {q(table + '_no_truncate')} BEFORE TRUNCATE ON {q(shadow)} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION onespace_refuse_unless_owner()",
-    ):
-        cursor.execute(trigger)
+    # The guards now; triggers that fire on INSERT (counts) only at the swap, so that
+    # the copied rows do not fire them a second time.
+    copy_triggers(cursor, table, shadow, on_insert=False)
     cursor.execute("SELECT auditlog_add_default_partition(%s, %s)", [shadow, table])
     cursor.execute(
         "SELECT (now() AT TIME ZONE 'UTC')::date, "
@@ -224,6 +222,25 @@ def _retention_days(cursor: CursorWrapper) -> int:
     )
     row = cursor.fetchone()
     return max(int(row[0]) if row else 365, 90)
+
+
+def copy_triggers(
+    cursor: CursorWrapper, source: str, target: str, *, on_insert: bool
+) -> None:
+    """Create on ``target`` the triggers of ``source`` that fire (or not) on INSERT."""
+    cursor.execute(
+        "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = to_regclass(%s) "
+        "AND NOT tgisinternal AND tgparentid = 0 AND (tgtype & 4 <> 0) = %s "
+        "ORDER BY tgname",
+        [source, on_insert],
+    )
+    for (definition,) in cursor.fetchall():
+        match = re.match(r"(CREATE TRIGGER \S+ .*? ON )\S+( .*)$", definition)
+        if not match:
+            raise ValueError(f"cannot copy trigger: {definition}")
+        cursor.execute(
+            match.group(1) + connection.ops.quote_name(target) + match.group(2)
+        )
 
 
 def _purged_to(cursor: CursorWrapper, table: str) -> int:
@@ -290,6 +307,7 @@ def swap(cursor: CursorWrapper, table: str) -> int:
         [new_sequence],
     )
     cursor.execute(f"ALTER SEQUENCE {new_sequence} RENAME TO {q(table + '_id_seq')}")
+    copy_triggers(cursor, old, table, on_insert=True)
     if table == "auditlog_nodeevent":
         cursor.execute(DEDUPE_TRIGGER)
     # The application writes to the new table only.

@@ -2,6 +2,7 @@
 partitioned by month while rows keep arriving, with its ids, chain and guards intact."""
 
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
@@ -32,20 +33,36 @@ def owner_connection():
         yield
 
 
+def _triggers(table: str) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger "
+            "WHERE tgrelid = %s::regclass AND NOT tgisinternal AND tgparentid = 0",
+            [table],
+        )
+        return dict(cursor.fetchall())
+
+
+def make_unpartitioned(model) -> None:
+    """``model``'s log table as a database made before issue 15 has it: one plain table
+    (Django's own DDL, the unique event_id included) with the triggers of today."""
+    table = model._meta.db_table
+    triggers = _triggers(table)
+    triggers.pop("auditlog_nodeevent_unique_event", None)  # the unique index does it
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {table}")
+        with connection.schema_editor(atomic=False) as editor:
+            editor.create_model(model)
+        for definition in triggers.values():
+            cursor.execute(definition)
+    assert not partitions.is_partitioned(table)
+    assert _triggers(table).keys() == triggers.keys()
+
+
 @pytest.fixture
 def unpartitioned(owner_connection):
-    """The access log as migrations 0001-0004 made it: one plain table, its triggers."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE {TABLE}")
-        with connection.schema_editor(atomic=False) as editor:
-            editor.create_model(AccessLog)
-        cursor.execute(
-            f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE} "
-            "FOR EACH ROW EXECUTE FUNCTION auditlog_refuse_change();"
-            f"CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION onespace_refuse_unless_owner()"
-        )
-    assert not partitions.is_partitioned(TABLE)
+    """The access log as migrations 0001-0004 made it."""
+    make_unpartitioned(AccessLog)
     yield
     partitions.drop_old(TABLE)
 
@@ -99,8 +116,9 @@ def test_partition_logs_copies_in_batches_while_rows_keep_arriving(unpartitioned
     assert len(rows) == len(before) + len(arrived)
     assert copied == len(rows)
     assert list(chain.verify(AccessLog)) == []
-    # Same index names as Django made them; the primary key holds the month.
+    # Same index names as Django made them, the same triggers; the key holds the month.
     assert _indexes(TABLE) == django_indexes
+    assert _triggers(TABLE).keys() == _triggers(partitions.old_name(TABLE)).keys()
     names = [p.name for p in partitions.partitions(TABLE)]
     month = f"{(now - timedelta(days=60)).astimezone(UTC):%Y%m}"
     assert f"{TABLE}_p{month}" in names
@@ -189,3 +207,49 @@ def test_a_portal_process_writing_throughout_loses_nothing(unpartitioned):
     assert written.count() == 800
     assert AccessLog.objects.count() == 1800
     assert list(chain.verify(AccessLog)) == []
+
+
+def test_node_events_keep_their_daily_counts_and_unique_ids(owner_connection, alice):
+    from auditlog.models import NodeEvent
+
+    table = "auditlog_nodeevent"
+    make_unpartitioned(NodeEvent)
+    try:
+        events = [
+            {
+                "event_id": uuid.uuid4(),
+                "occurred_at": timezone.now(),
+                "node_id": "node-1",
+                "customer_id": alice.pk,
+                "action": "start",
+                "actor_type": "system",
+                "actor_id": "",
+                "source_ip": None,
+                "details": {},
+            }
+            for _ in range(4)
+        ]
+        services.ingest_node_events(events[:3])
+        counted = (
+            "SELECT coalesce(sum(n), 0) FROM auditlog_dailycount WHERE log = 'node'"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(counted)
+            assert cursor.fetchone()[0] == 3
+        old_triggers = set(_triggers(table))
+        call_command("partition_logs", "node", "--batch-size", "2", stdout=StringIO())
+        assert partitions.is_partitioned(table)
+        assert set(_triggers(table)) == old_triggers | {
+            "auditlog_nodeevent_unique_event"
+        }
+        retry = services.ingest_node_events(events[2:])
+        assert retry.duplicates == [events[2]["event_id"]]
+        assert retry.created == [events[3]["event_id"]]
+        # The copied rows were not counted again; the new one was.
+        with connection.cursor() as cursor:
+            cursor.execute(counted)
+            assert cursor.fetchone()[0] == 4
+        assert NodeEvent.objects.count() == 4
+        assert list(chain.verify(NodeEvent)) == []
+    finally:
+        partitions.drop_old(table)

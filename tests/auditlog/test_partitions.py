@@ -241,6 +241,10 @@ def test_purge_drops_expired_months_whole_and_deletes_rows_of_a_partly_expired_o
     assert services.purge_log(AccessLog, time_field="occurred_at") == 12
     assert m14 not in _names()
     assert m13 not in _names()
+    # The month the retention ends in and every newer one stay.
+    cutoff_month = (timezone.now() - timedelta(days=365)).astimezone(UTC).date()
+    for month in (cutoff_month, _month(0), _month(partitions.MONTHS_AHEAD)):
+        assert f"auditlog_accesslog_p{month:%Y%m}" in _names()
     remaining = set(AccessLog.objects.values_list("id", flat=True))
     assert remaining == set(ids["kept"] + ids["now"])
     # The boundary of each dropped month, and the end of the purge, are checkpoints.
@@ -395,3 +399,41 @@ def test_a_hold_on_another_category_or_another_month_lets_the_month_go(
         )
     services.purge_log(AccessLog, time_field="occurred_at")
     assert f"auditlog_accesslog_p{_month(-13):%Y%m}" not in _names()
+def test_a_legal_hold_on_the_access_log_keeps_its_months_until_released(
+    privacy_officer, year_of_history
+):
+    from policy.services import holds
+
+    kwargs = {
+        "reason": "Preservation order",
+        "order_reference": "DSI 12/2569",
+        "ends_on": timezone.localdate() + timedelta(days=30),
+    }
+    # A hold on data of another time (long after these months) keeps nothing.
+    holds.place_hold(
+        privacy_officer,
+        category="auditlog-access-log",
+        data_from=timezone.now() + timedelta(days=1),
+        **kwargs,
+    )
+    hold = holds.place_hold(
+        privacy_officer,
+        category="auditlog-access-log",
+        data_from=_at(_month(-13), 1),
+        data_until=_at(_month(-13), 20),
+        **kwargs,
+    )
+    # 14 months ago may go (with the older rows of the default partition); the held
+    # month 13 months ago and every newer row stay.
+    assert services.purge_log(AccessLog, time_field="occurred_at") == 6
+    assert f"auditlog_accesslog_p{_month(-13):%Y%m}" in _names()
+    assert set(AccessLog.objects.values_list("id", flat=True)) == set(
+        year_of_history["m13"]
+        + year_of_history["expired"]
+        + year_of_history["kept"]
+        + year_of_history["now"]
+    )
+    holds.release_hold(hold, by=privacy_officer, reason="Order lifted")
+    assert services.purge_log(AccessLog, time_field="occurred_at") == 6
+    assert f"auditlog_accesslog_p{_month(-13):%Y%m}" not in _names()
+    assert services.verify_logs(["access"]) == []
