@@ -36,11 +36,10 @@ def permission_label(permission: Permission) -> str:
     action = permission.codename.split("_", 1)[0]
     if (
         model is not None
+        and action in _DEFAULT_PERMISSIONS
         and permission.codename == f"{action}_{model._meta.model_name}"
     ):
-        name = str(_DEFAULT_PERMISSIONS.get(action, permission.name)) % {
-            "name": model._meta.verbose_name
-        }
+        name = str(_DEFAULT_PERMISSIONS[action]) % {"name": model._meta.verbose_name}
     else:
         name = gettext(permission.name)
     return f"{permission.content_type} | {name}"
