@@ -29,6 +29,7 @@ from auditlog.models import (
 from auditlog.receivers import record_security_event
 from onespace.csv_export import spreadsheet_safe
 from onespace.storable import unstorable_reason
+from policy.history import VersionedAdmin
 from policy.registry import registry
 
 # No page ever counts a whole log table: counting stops here, so a filter matching
@@ -439,6 +440,33 @@ class DisclosureForm(forms.ModelForm):
         choices=_category_choices,
         widget=forms.CheckboxSelectMultiple,
     )
+    change_reason = forms.CharField(
+        label=_("Reason for this change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Kept with the new version of the record, with your name and the time. "
+            "Required when the restriction changes."
+        ),
+    )
+
+    RESTRICTION_FIELDS = ("is_restricted", "restriction_reason", "restricted_until")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # What the customer may see cannot switch silently: a change of the
+        # restriction names its reason, kept in the record's history.
+        switched = self.instance.pk and any(
+            name in self.changed_data for name in self.RESTRICTION_FIELDS
+        )
+        if switched and not (cleaned.get("change_reason") or "").strip():
+            self.add_error(
+                "change_reason",
+                _(
+                    "Say why the restriction changes: it decides what the customer sees."
+                ),
+            )
+        return cleaned
 
     class Meta:
         model = Disclosure
@@ -457,7 +485,7 @@ class DisclosureForm(forms.ModelForm):
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(admin.ModelAdmin):
+class DisclosureAdmin(VersionedAdmin):
     form = DisclosureForm
     list_display = (
         "authority",
@@ -490,7 +518,9 @@ class DisclosureAdmin(admin.ModelAdmin):
             _("Restriction by law"),
             {"fields": ("is_restricted", "restriction_reason", "restricted_until")},
         ),
+        (_("Record"), {"fields": ("version", "history", "change_reason")}),
     )
+    readonly_fields = ("version", "history")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The register is evidence of lawful disclosure; mistakes are corrected, not erased.

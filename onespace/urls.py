@@ -12,7 +12,7 @@ from drf_spectacular.views import (
 )
 
 from accounts import views as accounts_views
-from onespace import views
+from onespace import metrics, views
 
 # The <style> elements Redoc 2.5 (drf-spectacular-sidecar) adds while its bundle loads,
 # before it knows the nonce: an empty one and its scrollbar styles.
@@ -37,12 +37,18 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("privacy/", include("policy.urls")),
     path("activity/", include("auditlog.urls")),
     path("billing/", include("billing.urls")),
     path("support/", include("support.urls")),
+    path(
+        "admin/dashboard/",
+        admin.site.admin_view(views.dashboard),
+        name="staff-dashboard",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,5 +1,9 @@
-"""Project-level pages that belong to no single app: health check, home, error pages."""
+"""Project-level pages that belong to no single app: health check, home, error pages,
+staff dashboard."""
 
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection
 from django.http import (
     HttpRequest,
@@ -13,18 +17,42 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.decorators import staff_second_factor_required
+from onespace import dashboard as usage
+
 
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers a query, 503 when it does not."""
+    """200 when the database answers and the access log flushes; 503 otherwise.
+
+    The access log counts as failing once this process's buffer has not flushed for
+    ``AUDITLOG_HEALTH_FLUSH_SECONDS``: the proxy then stops sending it requests whose
+    records could be lost.
+    """
+    from auditlog import buffer
+
+    failing = buffer.failing_for()
+    log = "failing" if failing > settings.AUDITLOG_HEALTH_FLUSH_SECONDS else "ok"
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up"})
+        return JsonResponse(
+            {"status": "unavailable", "database": "down", "access_log": log}, status=503
+        )
+    if log != "ok":
+        return JsonResponse(
+            {
+                "status": "unavailable",
+                "database": "up",
+                "access_log": log,
+                "failing_seconds": round(failing),
+            },
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "up", "access_log": log})
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -82,3 +110,25 @@ def server_error(request: HttpRequest) -> HttpResponse:
             status=500,
         )
     return HttpResponseServerError(loader.render_to_string("500.html"))
+
+
+@staff_second_factor_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Usage at a glance for the last 30 or 90 days (mounted inside admin, which
+    already asks for staff and a verified second factor)."""
+    if not admin.site.has_dashboard_permission(request):  # type: ignore[attr-defined]
+        raise PermissionDenied
+    try:
+        period = int(request.GET.get("days", usage.DEFAULT_PERIOD))
+    except ValueError:
+        period = usage.DEFAULT_PERIOD
+    if period not in usage.PERIODS:
+        period = usage.DEFAULT_PERIOD
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Usage dashboard"),
+        "dashboard": usage.build(period),
+        "periods": usage.PERIODS,
+    }
+    return render(request, "admin/dashboard.html", context)
