@@ -36,11 +36,10 @@ def permission_label(permission: Permission) -> str:
     action = permission.codename.split("_", 1)[0]
     if (
         model is not None
+        and action in _DEFAULT_PERMISSIONS
         and permission.codename == f"{action}_{model._meta.model_name}"
     ):
-        name = str(_DEFAULT_PERMISSIONS.get(action, permission.name)) % {
-            "name": model._meta.verbose_name
-        }
+        name = str(_DEFAULT_PERMISSIONS[action]) % {"name": model._meta.verbose_name}
     else:
         name = gettext(permission.name)
     return f"{permission.content_type} | {name}"
@@ -50,8 +49,8 @@ class TranslatedPermissionsMixin:
     """Permission pickers list each permission in the staff member's language."""
 
     def formfield_for_manytomany(
-        self, db_field: Any, request: HttpRequest, **kwargs: Any
-    ) -> Any:
+        self, db_field: Any, request: HttpRequest | None = None, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField | None:
         field = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
         if field is not None and db_field.related_model is Permission:
             field.label_from_instance = permission_label
@@ -64,7 +63,7 @@ admin.site.unregister(Group)
 # registered before ours (INSTALLED_APPS order), so the hint is replaced here.
 for _device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_device_model):
-        admin.site.get_model_admin(_device_model).search_help_text = _(
+        admin.site.get_model_admin(_device_model).search_help_text = _(  # type: ignore[misc]
             "Search by the staff member's email address"
         )
 

@@ -30,7 +30,7 @@ class ReadableEmail(EmailMultiAlternatives):
     quoted-printable when a line is too long for SMTP; attachments keep their encoding.
     """
 
-    def message(self, *, policy: email.policy.Policy = email.policy.default) -> Any:
+    def message(self, *, policy: Any = email.policy.default) -> Any:
         msg = super().message(policy=policy)
         for part in msg.walk():
             if (

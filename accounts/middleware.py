@@ -88,7 +88,7 @@ class AccountGateMiddleware:
     Policy 1.1: unverified customers go to the verification page, and after 90 days
     nothing works until the password is changed (staff too). Staff see every customer's
     personal data, so until their second factor is verified in this session every page
-    but the second-factor one sends them there (DESIGN.md: every staff path to
+    but the second-factor one sends them there (docs/architecture.md: every staff path to
     personal data needs the second factor). Only the pages needed to get through the
     gate, signing out and switching language stay open.
     """

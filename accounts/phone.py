@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 # phonenumbers classes the 060 and 068 mobile ranges as VOIP; they are sold as mobile
-# numbers in Thailand, so they count (DESIGN.md, "Thai rules").
+# numbers in Thailand, so they count (docs/thai-rules.md).
 _VOIP_MOBILE_PREFIXES = ("60", "68")
 
 

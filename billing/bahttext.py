@@ -1,7 +1,7 @@
 """Amounts in Thai words, as printed on tax invoices: 10.01 → สิบบาทหนึ่งสตางค์.
 
 Written here rather than imported: pythainlp refuses ``Decimal`` and the ``bahttext``
-package writes เอ็ดสตางค์ for one satang (DESIGN.md, "Thai rules").
+package writes เอ็ดสตางค์ for one satang (docs/thai-rules.md).
 """
 
 from decimal import ROUND_HALF_UP, Decimal

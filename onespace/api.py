@@ -1,6 +1,6 @@
 """Project-wide API conventions: one exception handler, documented errors.
 
-Every error is JSON a person can act on, and bad input is a 4xx, never a 500 (DESIGN.md).
+Every error is JSON a person can act on, and bad input is a 4xx, never a 500 (docs/architecture.md).
 """
 
 import math

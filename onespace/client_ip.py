@@ -1,4 +1,4 @@
-"""The one rule that decides a request's client address (DESIGN.md).
+"""The one rule that decides a request's client address (docs/architecture.md).
 
 The peer address is believed, unless the peer is a reverse proxy listed in
 ``TRUSTED_PROXIES``; then the right-most ``X-Forwarded-For`` entry that is not itself

@@ -2,7 +2,7 @@
 
 The application (``DATABASE_URL``) runs as the runtime role. Owning no table, it cannot
 ``ALTER`` one, disable its triggers or ``TRUNCATE`` it, so the append-only guards of the
-log, acceptance and tax tables hold against the application itself (issue 11; DESIGN.md
+log, acceptance and tax tables hold against the application itself (issue 11; docs/architecture.md
 "Logs are append-only, against the application itself"). The runtime role gets, through
 the owner's default privileges, SELECT/INSERT/UPDATE/DELETE on each new table, USAGE on its
 sequences and EXECUTE on the owner's functions (the retention purges); a model that needs

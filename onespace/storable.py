@@ -1,4 +1,4 @@
-"""What text the database can store, decided once (DESIGN.md: a bad record never blocks good ones).
+"""What text the database can store, decided once (docs/architecture.md: a bad record never blocks good ones).
 
 PostgreSQL refuses NUL characters in text and JSON, and a lone UTF-16 surrogate
 (``"\\ud800"`` in JSON, which Python's ``json`` decodes into a ``str``) cannot be encoded

@@ -1,7 +1,7 @@
 """Dates as Thai readers expect them: Buddhist era (CE + 543), Thai month names.
 
 Django's ``th`` locale prints CE years, so every Thai page and document formats its
-dates here (DESIGN.md, "Thai rules"). Datetimes are shown in the current time zone
+dates here (docs/thai-rules.md). Datetimes are shown in the current time zone
 (Asia/Bangkok unless a template says otherwise).
 """
 

@@ -1,4 +1,4 @@
-"""The PDF text layer reads back exactly the Thai the template was given (DESIGN.md, "Thai rules").
+"""The PDF text layer reads back exactly the Thai the template was given (docs/thai-rules.md).
 
 One page holds every consonant with sara am under each tone mark, every upper vowel under each
 tone, the lower vowels under each tone (tall consonants ป ฝ ฟ ฬ and ญ ฐ among them), maitaikhu,

@@ -71,8 +71,13 @@ def test_footer_stays_at_the_bottom_of_a_short_page(page, width):
     assert footer["y"] + footer["height"] == pytest.approx(900, abs=1)
 
 
-def test_no_stylesheet_cuts_thai_words(page):
-    page.goto("/privacy/")
+@pytest.mark.parametrize(
+    "url", ["/", "/accounts/login/", "/accounts/signup/", "/privacy/", "/no-such-page/"]
+)
+@pytest.mark.parametrize("width", [360, 1280])
+def test_no_stylesheet_cuts_thai_words(page, url, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(url)
     cutting = page.evaluate(
         """() => [...document.querySelectorAll('body *')].filter(e => {
               const s = getComputedStyle(e);
@@ -80,3 +85,7 @@ def test_no_stylesheet_cuts_thai_words(page):
            }).map(e => e.tagName + '.' + e.className)"""
     )
     assert cutting == []
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0

@@ -26,7 +26,7 @@ def test_visitor_files_a_request_in_thai_and_confirms_with_the_emailed_code(page
     assert privacy_request.right == "erasure"
     assert privacy_request.language == "th"
     assert privacy_request.reference in page.locator("h1").inner_text()
-    assert page.locator("#request-state").inner_text() == "รอให้คุณยืนยันอีเมล"
+    assert page.locator("#request-state").inner_text() == "รอให้ท่านยืนยันอีเมล"
     (code_email,) = mail.outbox
     assert code_email.to == ["somying@example.net"]
     assert "รหัสยืนยันคำขอ" in code_email.subject

@@ -67,6 +67,10 @@ ENGLISH_FRAGMENTS = [
     "static device",
     "Tasks Database Backend",
     "Task Result",
+    "Can add",
+    "Can change",
+    "Can delete",
+    "Can view",
 ]
 _WORD = {
     f: re.compile(r"(?<![A-Za-z])" + re.escape(f) + r"(?![A-Za-z])")
@@ -219,6 +223,15 @@ def test_saving_in_admin_says_so_in_thai(superuser_client):
     page = response.content.decode()
     assert re.search(r"เพิ่มกลุ่ม “\s*ผู้ตรวจสอบภายใน\s*” เรียบร้อยแล้ว", visible_text(page))
     assert english_in(page) == []
+
+
+def test_permissions_are_named_in_thai(superuser_client):
+    text = visible_text(
+        superuser_client.get(reverse("admin:auth_group_add")).content.decode()
+    )
+    assert "แก้ไขแอปยืนยันตัวตน" in text  # "Can change TOTP device", from the model's name
+    assert "ออกเอกสารภาษีและบันทึกการรับชำระเงินได้" in text  # billing's own permission
+    assert not re.search(r"\bCan (add|change|delete|view|issue|publish|notify)\b", text)
 
 
 def test_admin_javascript_counts_the_selection_in_thai(superuser_client):

@@ -25,7 +25,8 @@ def test_docs_cover_architecture_thai_rules_and_glossary():
 
 def test_readme_points_at_docs_not_outside_the_repository():
     readme = (ROOT / "README.md").read_text()
-    assert "../shared" not in readme
+    assert "../shared/DESIGN.md" not in readme
+    assert "STYLE.md" not in readme
     assert "](docs/README.md)" in readme
 
 

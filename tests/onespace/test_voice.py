@@ -79,3 +79,11 @@ def test_the_glossary_exists_and_names_both_choices():
     assert "ท่าน" in glossary
     assert "นโยบายส่วนบุคคล" in glossary
     assert Path(ROOT / "docs" / "glossary.md").exists()
+
+
+@pytest.mark.django_db
+def test_empty_choice_of_the_province_list_is_thai(client, alice):
+    client.force_login(alice)
+    page = client.get("/billing/profiles/new/").content.decode()
+    assert '<option value="" selected>— เลือก —</option>' in page
+    assert "Select an option" not in page
