@@ -28,7 +28,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import roles
 from auditlog import buffer, services
 from support.models import Ticket
-from tests.factories import BillingProfileFactory, CustomerFactory, StaffFactory
+from tests.factories import (
+    BillingProfileFactory,
+    CustomerFactory,
+    StaffFactory,
+    version_one,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -124,6 +129,7 @@ def _sign_in(context, live_server, user, *, second_factor=False) -> None:
 
 
 def _seed_customer():
+    version_one()  # the notice in force, which a transactional test's flush removed
     customer = CustomerFactory(email="somchai@example.com", full_name="สมชาย ใจดี")
     now = timezone.now()
     services.ingest_node_events(
