@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onespace.choices import choice_label
+
 GENESIS = "0" * 64
 RAW_IP_MAX = 100
 
@@ -194,6 +196,9 @@ class SecurityEvent(ChainedLog):
     def __str__(self) -> str:
         return f"{self.get_action_display()} @ {self.occurred_at:%Y-%m-%d %H:%M}"
 
+    def get_action_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(self.Action, self.action)
+
 
 class NodeEventQuerySet(models.QuerySet["NodeEvent"]):
     def for_customer(self, user: Any) -> "NodeEventQuerySet":
@@ -294,6 +299,12 @@ class NodeEvent(ChainedLog):
 
     def __str__(self) -> str:
         return f"{self.node_id} {self.action}"
+
+    def get_action_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(self.Action, self.action)
+
+    def get_actor_type_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(self.Actor, self.actor_type)
 
 
 class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
@@ -400,6 +411,8 @@ class Disclosure(models.Model):
     )
     restricted_until = models.DateField(_("restricted until"), null=True, blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # The number of the latest policy.RecordVersion: every change is a new version.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 
     objects = DisclosureQuerySet.as_manager()
 

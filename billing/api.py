@@ -112,10 +112,13 @@ class InvoiceCreate(GenericAPIView):
                 raise
             return self._replay(existing, digest)
         return Response(
-            InvoiceOutputSerializer(document).data, status=status.HTTP_201_CREATED
+            InvoiceOutputSerializer(document, context={"request": self.request}).data,
+            status=status.HTTP_201_CREATED,
         )
 
     def _replay(self, document: Document, digest: str) -> Response:
+        # The first request may still be taking its number (billing.numbering).
+        services.finish_issue(document)
         if document.request_digest and document.request_digest != digest:
             return Response(
                 {
@@ -126,7 +129,8 @@ class InvoiceCreate(GenericAPIView):
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(
-            InvoiceOutputSerializer(document).data, status=status.HTTP_200_OK
+            InvoiceOutputSerializer(document, context={"request": self.request}).data,
+            status=status.HTTP_200_OK,
         )
 
 

@@ -1,52 +1,140 @@
 """Gapless numbers: one series per kind of document and Buddhist-era year (Revenue Code s.86/4).
 
-The statement that takes a number locks the series' counter row, and the row stays locked
-until the issuing transaction commits: a rolled-back issue gives its number back and two
-issuers never share one. So the number is taken last, in as few statements as possible. On
-PostgreSQL a new document is two statements: one writes the row and its lines (still a
-draft, so the line trigger lets them in), the last takes the number and marks the row
-issued; the lock is held for that statement and the commit only.
+A document is written first, frozen but unnumbered ("pending": still a draft, with its
+issue time set), and numbered afterwards. Numbering takes the series' lock, then one
+statement numbers every pending document of the series in the order they were issued
+(``issued_at``, then id) and adds their count to the counter row. The lock is held from
+that statement to its commit: a rolled-back numbering gives its numbers back, two
+numberings never share one, so the series stays gapless.
+
+Two ways to number:
+
+* :func:`number_in_transaction` inside the caller's transaction (a payment and its
+  receipt, a note, a replacement, an admin draft): the lock is held until the caller
+  commits, as the rest of that transaction must stand or fall with the number.
+* :func:`await_number` (PostgreSQL, outside any transaction) for a document whose own
+  transaction already committed it pending: a short transaction takes the lock and
+  numbers everything pending in the series, so issuers that committed meanwhile share one
+  lock hold and one commit (group commit). An issuer that gets the lock after its
+  document was numbered by another only reads its number: that transaction writes
+  nothing and its commit waits for no disk flush.
+
+The series lock is a transaction-level advisory lock per kind and year (PostgreSQL);
+SQLite serialises writers by itself. A pending document is not issued: no customer page,
+API listing or PDF shows it (``Document.objects.issued()``), and whoever renders it
+numbers it first (services.render_document_pdf), so a crash between the write and the
+number leaves neither a gap nor an unnumbered issued document.
 """
 
+import datetime
 from collections.abc import Sequence
+from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Field
+from django.tasks import Task
 
 from billing.models import Document, DocumentLine, NumberSeries
-from onespace.thaidates import buddhist_year
+from onespace.thaidates import BE_OFFSET, buddhist_year
 
-# The counter's next value as six digits (more when a year ever passes 999999).
-_NUMBER = """%s || CASE WHEN taken.last_number < 1000000
-    THEN lpad(taken.last_number::text, 6, '0') ELSE taken.last_number::text END"""
+# pg_advisory_xact_lock(NUMBERING_LOCK, <kind and year>): the first key is this module's.
+NUMBERING_LOCK = 0x0B11
+_KIND_CODES = {kind: code for code, kind in enumerate(Document.Kind, start=1)}
 _LINE_FIELDS = ("position", "description", "quantity", "unit_price")
 
 
-def issue_new(document: Document, lines: Sequence[DocumentLine]) -> None:
-    """Write the unsaved, frozen ``document`` and its ``lines``, then number and issue it."""
+def is_pending(document: Document) -> bool:
+    """Written frozen for issue and waiting for its number."""
+    return document.status == Document.Status.DRAFT and document.issued_at is not None
+
+
+def insert_pending(
+    document: Document,
+    lines: Sequence[DocumentLine],
+    *,
+    render_task: Task | None = None,
+) -> None:
+    """Write the unsaved, frozen ``document`` (``issued_at`` set) and its ``lines``, unnumbered.
+
+    With ``render_task`` (PostgreSQL, outside a transaction, django-tasks-db's backend) the
+    same statement also queues ``render_task(document.pk)`` and commits by itself without
+    waiting for the disk (see :func:`await_number`): one round trip.
+    """
+    assert document.issued_at is not None
+    assert document.issued_on is not None
     document.status = Document.Status.DRAFT
     if connection.vendor == "postgresql":
-        _insert_with_lines(document, lines)
+        _insert_with_lines(document, lines, render_task)
     else:
         document.save()
         for position, line in enumerate(lines):
             line.document = document
             line.position = position
         DocumentLine.objects.bulk_create(lines)
-    number_draft(document)
+
+
+def queues_in_insert(task: Task) -> bool:
+    """Whether :func:`insert_pending` can write ``task``'s queue row in its own statement."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    return (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and isinstance(task.get_backend(), DatabaseBackend)
+    )
+
+
+def issue_new(document: Document, lines: Sequence[DocumentLine]) -> None:
+    """Write the unsaved, frozen ``document`` and its ``lines``, then number it in this transaction."""
+    insert_pending(document, lines)
+    number_in_transaction(document)
 
 
 def number_draft(document: Document) -> None:
-    """Give the saved draft ``document`` its number and mark it issued: one statement on PostgreSQL."""
-    for _attempt in range(2):
-        number = _take_and_mark(document)
-        if number is not None:
-            document.number = number
-            document.status = Document.Status.ISSUED
-            document._loaded_status = document.status
-            return
-        _create_series(document)
-    raise RuntimeError(f"No number series for {document.kind}.")
+    """Number the saved, frozen draft ``document`` in the caller's transaction."""
+    number_in_transaction(document)
+
+
+def number_in_transaction(document: Document) -> None:
+    """Number ``document`` (pending in this transaction) and every pending one of its series.
+
+    The series lock stays held until the caller's transaction ends.
+    """
+    assert connection.in_atomic_block, "number inside the issuing transaction"
+    if connection.vendor == "postgresql":
+        _mark_issued(document, _lock_and_number(document))
+    else:
+        _mark_issued(document, _number_one_sqlite(document))
+
+
+def await_number(document: Document) -> None:
+    """Give the committed pending ``document`` its number in a short transaction of its own.
+
+    Returns once the number is committed; numbers every pending document of the series
+    on the way (those of parallel issuers, or of one that stopped after writing). On
+    PostgreSQL the lock and the numbering are one round trip: two statements sent
+    together run as one implicit transaction, the second with a snapshot taken after
+    the lock, so it sees what earlier holders committed.
+    """
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        with transaction.atomic():
+            number_in_transaction(document)
+        return
+    _mark_issued(document, _lock_and_number(document, in_transaction=False))
+
+
+def number_pending(document: Document) -> None:
+    """Number a pending ``document`` in the caller's transaction, or in its own outside one."""
+    if connection.in_atomic_block:
+        number_in_transaction(document)
+    else:
+        await_number(document)
+
+
+def _mark_issued(document: Document, number: str) -> None:
+    document.number = number
+    document.status = Document.Status.ISSUED
+    document._loaded_status = document.status
 
 
 def _series(document: Document) -> tuple[int, str]:
@@ -65,8 +153,135 @@ def _create_series(document: Document) -> None:
     )
 
 
-def _insert_with_lines(document: Document, lines: Sequence[DocumentLine]) -> None:
-    """PostgreSQL: the document row and its lines in one statement."""
+# One statement: become the series' numberer (``{take}``), lock the series' pending rows,
+# count them onto the counter, number them in issue order. The counter moves by exactly
+# the rows that were locked and numbered, so a pending draft deleted meanwhile leaves no
+# gap. Rows an earlier numberer changed after this statement's snapshot are re-read by
+# FOR UPDATE (READ COMMITTED) and drop out, so nothing is numbered twice. The last
+# SELECT gives this document's number, new or (numbered earlier) old.
+_NUMBER_SERIES = """
+WITH leader AS MATERIALIZED (
+    SELECT {take} AS won, set_config('synchronous_commit', 'on', true)
+), pending AS MATERIALIZED (
+    SELECT id, issued_at FROM {documents}
+    WHERE kind = %(kind)s AND status = 'draft' AND issued_at IS NOT NULL
+      AND issued_on BETWEEN %(first_day)s AND %(last_day)s
+      AND (SELECT won FROM leader)
+    ORDER BY issued_at, id
+    FOR UPDATE
+), ordered AS (
+    SELECT id, row_number() OVER (ORDER BY issued_at, id) AS n FROM pending
+), taken AS (
+    UPDATE {series} SET last_number = last_number + (SELECT count(*) FROM pending)
+    WHERE kind = %(kind)s AND year = %(year)s AND EXISTS (SELECT 1 FROM pending)
+    RETURNING last_number - (SELECT count(*) FROM pending) AS base
+), numbered AS (
+    UPDATE {documents} AS document SET status = %(issued)s, number = %(prefix)s || CASE
+        WHEN taken.base + ordered.n < 1000000
+        THEN lpad((taken.base + ordered.n)::text, 6, '0')
+        ELSE (taken.base + ordered.n)::text END
+    FROM ordered, taken WHERE document.id = ordered.id
+    RETURNING document.id, document.number
+)
+SELECT
+    (SELECT number FROM numbered WHERE id = %(id)s),
+    (SELECT number FROM {documents} WHERE id = %(id)s),
+    (SELECT count(*) FROM pending),
+    (SELECT count(*) FROM taken),
+    (SELECT won FROM leader)
+"""
+
+# In a transaction: wait for the series lock (held to the caller's commit), then number.
+_LOCK = "SELECT pg_advisory_xact_lock(%(lock)s, %(key)s);\n"
+# Outside one: become the numberer only if nobody is (try), ...
+_TRY = "pg_try_advisory_xact_lock(%(lock)s, %(key)s)"
+# ... else wait until the numberer commits (every waiter wakes at once: a shared lock
+# taken and given back at once) and look again.
+_WAIT = (
+    "SELECT pg_advisory_lock_shared(%(lock)s, %(key)s), "
+    "pg_advisory_unlock_shared(%(lock)s, %(key)s);\n"
+)
+# Enough for any queue of issuers; a document deleted while pending ends here.
+_ATTEMPTS = 1000
+
+
+def _lock_and_number(document: Document, *, in_transaction: bool = True) -> str:
+    """PostgreSQL: number the series' pending documents under the series lock, return this one's.
+
+    In a transaction the lock is waited for and kept to the caller's commit. Outside
+    one, each attempt is one round trip whose statements run as one implicit
+    transaction: the first issuer to try becomes the numberer for everyone pending
+    and commits (the one disk flush of the batch); the others wait for that commit
+    together, then find their number or try again.
+    """
+    quote = connection.ops.quote_name
+    year, prefix = _series(document)
+    params = {
+        "lock": NUMBERING_LOCK,
+        "key": year * 16 + _KIND_CODES[Document.Kind(document.kind)],
+        "kind": document.kind,
+        "year": year,
+        "first_day": datetime.date(year - BE_OFFSET, 1, 1),
+        "last_day": datetime.date(year - BE_OFFSET, 12, 31),
+        "issued": Document.Status.ISSUED.value,
+        "prefix": prefix,
+        "id": document.pk,
+    }
+    tables = {
+        "documents": quote(Document._meta.db_table),
+        "series": quote(NumberSeries._meta.db_table),
+    }
+    if in_transaction:
+        first = later = _LOCK + _NUMBER_SERIES.format(take="true", **tables)
+    else:
+        first = _NUMBER_SERIES.format(take=_TRY, **tables)
+        later = _WAIT + first
+    statement = first
+    for _attempt in range(_ATTEMPTS):
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            new, old, pending, taken, won = cursor.fetchone()
+        if won and pending and not taken:
+            _create_series(document)  # the year's first document of this kind
+            statement = first
+            continue
+        number = new or old
+        if number is not None:
+            return str(number)
+        if won and in_transaction:
+            raise RuntimeError(f"Document {document.pk} is neither pending nor issued.")
+        # Another numberer held the series (or numbered this one after our snapshot).
+        statement = first if won else later
+    raise RuntimeError(f"Document {document.pk} got no number.")
+
+
+def _number_one_sqlite(document: Document) -> str:
+    """SQLite (one writer at a time): the counter, then this document."""
+    series = connection.ops.quote_name(NumberSeries._meta.db_table)
+    year, prefix = _series(document)
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {series} SET last_number = last_number + 1 "
+                "WHERE kind = %s AND year = %s RETURNING last_number",
+                [document.kind, year],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            _create_series(document)
+            continue
+        number = f"{prefix}{row[0]:06d}"
+        Document.objects.filter(pk=document.pk).update(
+            status=Document.Status.ISSUED, number=number
+        )
+        return number
+    raise RuntimeError(f"No number series for {document.kind}.")
+
+
+def _insert_with_lines(
+    document: Document, lines: Sequence[DocumentLine], render_task: Task | None
+) -> None:
+    """PostgreSQL: the document row, its lines (and its render task) in one statement."""
     quote = connection.ops.quote_name
     fields = [
         field for field in Document._meta.local_concrete_fields if not field.primary_key
@@ -82,6 +297,16 @@ def _insert_with_lines(document: Document, lines: Sequence[DocumentLine]) -> Non
         for position, line in enumerate(lines)
         for value in (position, line.description, line.quantity, line.unit_price)
     ]
+    queued, task_values, task_row = "", [], None
+    if render_task is not None:
+        queued, task_values, task_row = _queue_row(render_task)
+    # A statement of its own (no transaction around it) commits without waiting for the
+    # disk: nobody learns of a pending row before await_number's commit flushes it.
+    unflushed = not connection.in_atomic_block
+    if unflushed:
+        queued += """, unflushed AS MATERIALIZED (
+                SELECT set_config('synchronous_commit', 'off', true)
+            )"""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -95,55 +320,70 @@ def _insert_with_lines(document: Document, lines: Sequence[DocumentLine]) -> Non
                     ({quote("document_id")}, {", ".join(quote(name) for name in _LINE_FIELDS)})
                 SELECT created.id, line.* FROM created,
                     (VALUES {", ".join([row] * len(lines))}) AS line
-            )
-            SELECT id FROM created
+            ){queued}
+            SELECT id FROM created{", unflushed" if unflushed else ""}
             """,
-            [*values, *line_values],
+            [*values, *line_values, *task_values],
         )
         (document.pk,) = cursor.fetchone()
     document._state.adding = False
     document._state.db = connection.alias
+    if task_row is not None:
+        from django.tasks.signals import task_enqueued
+
+        task_row.args_kwargs = {"args": [document.pk], "kwargs": {}}
+        task_enqueued.send(
+            type(task_row.task.get_backend()), task_result=task_row.task_result
+        )
+
+
+def _queue_row(task: Task) -> tuple[str, list[Any], Any]:
+    """CTEs that queue ``task(<the new document's id>)`` as django-tasks-db's enqueue would.
+
+    The row is django-tasks-db's model built as its backend builds it, with its fields'
+    own defaults and pre_save signal (run_after); only its arguments come from the
+    statement. Writing it here saves a statement and a commit per document.
+    """
+    from django.db.models.signals import pre_save
+    from django_tasks_db.models import DBTaskResult
+
+    backend = task.get_backend()
+    row = DBTaskResult(
+        id=backend._get_id(),
+        args_kwargs={},
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after,
+        backend_name=backend.alias,
+    )
+    pre_save.send(
+        sender=DBTaskResult,
+        instance=row,
+        raw=False,
+        using=connection.alias,
+        update_fields=None,
+    )
+    quote = connection.ops.quote_name
+    columns, values, slots = [], [], []
+    for field in DBTaskResult._meta.local_concrete_fields:
+        columns.append(quote(field.column))
+        if field.name == "args_kwargs":
+            slots.append(
+                "(SELECT jsonb_build_object('args', jsonb_build_array(created.id), "
+                "'kwargs', '{}'::jsonb) FROM created)"
+            )
+            continue
+        values.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
+        slots.append("%s")
+    sql = f""", queued AS (
+                INSERT INTO {quote(DBTaskResult._meta.db_table)} ({", ".join(columns)})
+                VALUES ({", ".join(slots)})
+            )"""
+    return sql, values, row
 
 
 def _line_cast(name: str) -> str:
     field = DocumentLine._meta.get_field(name)
     assert isinstance(field, Field)
     return str(field.cast_db_type(connection))
-
-
-def _take_and_mark(document: Document) -> str | None:
-    quote = connection.ops.quote_name
-    series = quote(NumberSeries._meta.db_table)
-    documents = quote(Document._meta.db_table)
-    year, prefix = _series(document)
-    issued = Document.Status.ISSUED.value
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"""
-                WITH taken AS (
-                    UPDATE {series} SET last_number = last_number + 1
-                    WHERE kind = %s AND year = %s RETURNING last_number
-                )
-                UPDATE {documents} SET status = %s, number = {_NUMBER}
-                FROM taken WHERE {documents}.id = %s
-                RETURNING {documents}.number
-                """,
-                [document.kind, year, issued, prefix, document.pk],
-            )
-            row = cursor.fetchone()
-            return None if row is None else str(row[0])
-        cursor.execute(
-            f"UPDATE {series} SET last_number = last_number + 1 "
-            "WHERE kind = %s AND year = %s RETURNING last_number",
-            [document.kind, year],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        number = f"{prefix}{row[0]:06d}"
-        cursor.execute(
-            f"UPDATE {documents} SET status = %s, number = %s WHERE id = %s",
-            [issued, number, document.pk],
-        )
-        return number

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from accounts.emails import build_email
 from billing import arithmetic, numbering
 from billing.checks import PLACEHOLDER_SELLER_TAX_ID
+from billing.etax import email as etax_email
+from billing.etax.addresses import seller_address_parts as etax_seller_address_parts
 from billing.models import (
     WITHHOLDING_RATES,
     BillingProfile,
@@ -89,7 +91,7 @@ def is_placeholder_seller() -> bool:
     return bool(settings.BILLING_SELLER.get("tax_id") == PLACEHOLDER_SELLER_TAX_ID)
 
 
-def seller_snapshot() -> dict[str, str]:
+def seller_snapshot() -> dict[str, Any]:
     """The company's own details from settings.BILLING_SELLER, as printed (s.86/4 (1)).
 
     Outside DEBUG the example seller is refused: a tax invoice must name the seller who
@@ -110,16 +112,18 @@ def seller_snapshot() -> dict[str, str]:
         "seller_address": seller["address"],
         "seller_tax_id": seller["tax_id"],
         "seller_branch": seller["branch"],
+        "seller_address_parts": etax_seller_address_parts(),
     }
 
 
-def buyer_snapshot(profile: BillingProfile) -> dict[str, str]:
+def buyer_snapshot(profile: BillingProfile) -> dict[str, Any]:
     """The buyer's details frozen at issue, so editing the profile changes no issued document."""
     return {
         "buyer_name": profile.legal_name,
         "buyer_address": profile.address,
         "buyer_tax_id": profile.tax_id,
         "buyer_branch": profile.branch,
+        "buyer_address_parts": profile.address_parts,
         "buyer_email": profile.email,
         "buyer_phone": profile.phone,
     }
@@ -132,11 +136,29 @@ def _freeze(
     issued_on: datetime.date,
     rate: Decimal | None,
 ) -> None:
-    """Issue ``document``: amounts, seller and buyer frozen, numbered last, PDF after commit.
+    """Issue ``document`` in the caller's transaction: frozen, numbered last, PDF after commit.
 
-    The number is taken in the last statement (see billing.numbering); on PostgreSQL a new
-    document is two statements: its row with its lines, then its number.
+    The number is taken in the last statements (see billing.numbering); on PostgreSQL a
+    new document is its row with its lines in one statement, then the series lock and
+    the number.
     """
+    new_lines = _prepare(document, lines, issued_on=issued_on, rate=rate)
+    if document.pk is None:
+        numbering.issue_new(document, new_lines)
+    else:
+        document.save(update_fields=_FROZEN_FIELDS)
+        numbering.number_draft(document)
+    transaction.on_commit(lambda: _enqueue_render(document.pk))
+
+
+def _prepare(
+    document: Document,
+    lines: Sequence[LineInput],
+    *,
+    issued_on: datetime.date,
+    rate: Decimal | None,
+) -> list[DocumentLine]:
+    """Validate the lines and freeze amounts, seller, buyer and dates on ``document``."""
     validate_lines(lines)
     if rate is None:
         rate = VatRate.objects.in_force_on(issued_on).rate
@@ -155,22 +177,14 @@ def _freeze(
         document.customer_id = document.profile.customer_id
     document.issued_on = issued_on
     document.issued_at = timezone.now()
-    if document.pk is None:
-        numbering.issue_new(
-            document,
-            [
-                DocumentLine(
-                    description=line.description,
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                )
-                for line in lines
-            ],
+    return [
+        DocumentLine(
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
         )
-    else:
-        document.save(update_fields=_FROZEN_FIELDS)
-        numbering.number_draft(document)
-    transaction.on_commit(lambda: _enqueue_render(document.pk))
+        for line in lines
+    ]
 
 
 # What issuing a drafted billing note writes before the number.
@@ -190,6 +204,8 @@ _FROZEN_FIELDS = [
     "buyer_address",
     "buyer_tax_id",
     "buyer_branch",
+    "seller_address_parts",
+    "buyer_address_parts",
     "buyer_email",
     "buyer_phone",
 ]
@@ -227,6 +243,10 @@ def issue_document(document: Document) -> Document:
     locked = Document.objects.select_for_update().get(pk=document.pk)
     if locked.status != Document.Status.DRAFT:
         raise ValidationError(_("This document has already been issued."))
+    if numbering.is_pending(locked):
+        # Frozen by an issuer that has not taken its number yet (or stopped before it).
+        numbering.number_in_transaction(locked)
+        return locked
     if locked.kind != Document.Kind.BILLING_NOTE:
         raise ValidationError(
             _(
@@ -241,7 +261,6 @@ def issue_document(document: Document) -> Document:
     return locked
 
 
-@transaction.atomic
 def create_billing_note(
     profile: BillingProfile,
     *,
@@ -250,7 +269,14 @@ def create_billing_note(
     idempotency_key: str | None = None,
     request_digest: str = "",
 ) -> Document:
-    """Create a billing note with its lines and, unless ``issue`` is false, issue it at once."""
+    """Create a billing note with its lines and, unless ``issue`` is false, issue it at once.
+
+    Called outside a transaction on PostgreSQL (the API, the billing engine), the note is
+    committed frozen but unnumbered together with its render task, then numbered in a
+    short transaction shared with every issuer that committed meanwhile (group commit,
+    see billing.numbering); it returns once its number is committed. Inside a
+    transaction it is written and numbered in that transaction.
+    """
     document = Document(
         kind=Document.Kind.BILLING_NOTE,
         customer_id=profile.customer_id,
@@ -258,12 +284,54 @@ def create_billing_note(
         idempotency_key=idempotency_key,
         request_digest=request_digest,
     )
-    if issue:
-        _freeze(document, lines, issued_on=timezone.localdate(), rate=None)
-    else:
-        validate_lines(lines)
-        document.save()
-        _add_lines(document, lines)
+    if not issue:
+        with transaction.atomic():
+            validate_lines(lines)
+            document.save()
+            _add_lines(document, lines)
+        return document
+    if connection.in_atomic_block or connection.vendor != "postgresql":
+        with transaction.atomic():
+            _freeze(document, lines, issued_on=timezone.localdate(), rate=None)
+        return document
+    from billing.tasks import render_document
+
+    new_lines = _prepare(document, lines, issued_on=timezone.localdate(), rate=None)
+    # One statement, committed by itself: the note frozen but unnumbered, its lines and,
+    # with django-tasks-db, its render task (so if this process stops before the
+    # number, the task numbers the note before rendering it).
+    queue_now = numbering.queues_in_insert(render_document)
+    try:
+        numbering.insert_pending(
+            document, new_lines, render_task=render_document if queue_now else None
+        )
+    except IntegrityError:
+        _number_the_winner(idempotency_key)
+        raise
+    numbering.await_number(document)
+    if not queue_now:
+        _enqueue_render(document.pk)
+    return document
+
+
+def _number_the_winner(idempotency_key: str | None) -> None:
+    """A parallel request with the same key committed first: make sure its note has a number."""
+    if idempotency_key is None:
+        return
+    winner = Document.objects.filter(idempotency_key=idempotency_key).first()
+    if winner is not None:
+        finish_issue(winner)
+
+
+def finish_issue(document: Document) -> Document:
+    """Give ``document`` its number if it was written for issue but not numbered yet.
+
+    Whoever shows a document found by another way than the issuing call (an API replay
+    of the same Idempotency-Key) calls this first, so no caller ever sees an issued
+    document without its number.
+    """
+    if numbering.is_pending(document):
+        numbering.number_pending(document)
     return document
 
 
@@ -407,6 +475,7 @@ def _copy_buyer(source: Document, target: Document) -> None:
         "buyer_address",
         "buyer_tax_id",
         "buyer_branch",
+        "buyer_address_parts",
         "buyer_email",
         "buyer_phone",
     ):
@@ -698,6 +767,9 @@ def render_document_pdf(document: Document) -> str:
     from billing.pdf import render_pdf
 
     storage = storages["private"]
+    if numbering.is_pending(document):
+        # An issued document has its number before it is rendered or sent.
+        numbering.number_pending(document)
     if not document.pdf:
         document.pdf = storage.save(
             f"billing/{document.number}.pdf",
@@ -729,4 +801,4 @@ def send_document(document: Document) -> None:
     )
     with storages["private"].open(document.pdf, "rb") as pdf:
         message.attach(f"{document.number}.pdf", pdf.read(), "application/pdf")
-    message.send()
+    etax_email.send(document, message)  # copied under e-Tax by Email, and recorded

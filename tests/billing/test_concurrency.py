@@ -30,7 +30,22 @@ def _issue_many(profile_pk: int, count: int) -> list[str]:
         connections.close_all()  # this thread's own connection
 
 
-def test_parallel_issuers_get_gapless_unique_numbers(postgres, vat_rate):
+@pytest.fixture
+def database_queue(settings):
+    """The production backend: render tasks wait in the database for a worker."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
+def test_parallel_issuers_get_gapless_unique_numbers(
+    postgres, vat_rate, database_queue
+):
+    """Group commit (billing.numbering): each issuer gets its own number, in issue order."""
+    from django_tasks_db.models import DBTaskResult
+
+    from billing.tasks import render_document
+
     profile = BillingProfileFactory()
     with ThreadPoolExecutor(max_workers=ISSUERS) as pool:
         results = list(
@@ -43,6 +58,13 @@ def test_parallel_issuers_get_gapless_unique_numbers(postgres, vat_rate):
         range(1, total + 1)
     )
     assert Document.objects.issued().count() == total
+    assert not Document.objects.drafts().exists()
+    # Exactly one render task per note, queued with it.
+    queued = sorted(
+        row.args_kwargs["args"][0]
+        for row in DBTaskResult.objects.filter(task_path=render_document.module_path)
+    )
+    assert queued == sorted(Document.objects.values_list("pk", flat=True))
 
 
 def _credit(pk: int) -> str:

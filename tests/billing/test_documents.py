@@ -362,12 +362,15 @@ def test_issuing_takes_the_number_in_the_last_statement(
     services.create_billing_note(alice_profile, lines=HOSTING)  # creates the series row
     postgresql = connection.vendor == "postgresql"
     # + the SAVEPOINT/RELEASE of the test's transaction. PostgreSQL writes the row and
-    # lines in one statement and numbers in one; SQLite takes two for each.
+    # lines in one statement and sends the series lock with the number in one; SQLite
+    # takes two for each.
     with django_assert_num_queries(5 if postgresql else 7) as captured:
         note = services.create_billing_note(alice_profile, lines=HOSTING)
     statements = [query["sql"] for query in captured.captured_queries]
     numbering = [i for i, sql in enumerate(statements) if "billing_numberseries" in sql]
     assert numbering == [len(statements) - 2 if postgresql else len(statements) - 3]
+    if postgresql:
+        assert "pg_advisory_xact_lock" in statements[-2]
     assert note.number.endswith("-000002")
     note.refresh_from_db()
     assert note.status == Document.Status.ISSUED

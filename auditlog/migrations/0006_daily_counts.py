@@ -100,7 +100,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('auditlog', '0004_owner_only_purge'),
+        ('auditlog', '0005_monthly_partitions'),
     ]
 
     operations = [
