@@ -153,3 +153,23 @@ def test_filters_survive_the_pager(client, alice):
         reverse("auditlog:node-event-list"), {"node": "n-one", "page": 1}
     ).content.decode()
     assert "?node=n-one&amp;page=2" in body
+
+
+def test_activity_filter_keeps_the_choice_and_translates_its_options(client, alice):
+    with time_machine.travel(NOW, tick=False):
+        _node_events(alice, "n-one")
+    client.force_login(alice)
+    thai = client.get(
+        reverse("auditlog:node-event-list"),
+        {"node": "n-one", "action": "reboot"},
+        HTTP_ACCEPT_LANGUAGE="th",
+    ).content.decode()
+    assert '<option value="n-one" selected>n-one</option>' in thai
+    assert '<option value="reboot" selected>รีบูต</option>' in thai
+    assert '<option value="">ทุกโหนด</option>' in thai
+    assert '<label for="id_action">' in thai
+    english = client.get(
+        reverse("auditlog:node-event-list"), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert '<option value="" selected>All actions</option>' in english
+    assert '<option value="reboot">Rebooted</option>' in english

@@ -30,6 +30,7 @@ from tests.conftest import skip_or_fail
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REQUESTS_PER_THREAD = 40
+METRICS_TOKEN = "two-nodes-scraper"
 THREADS = 4
 
 
@@ -86,6 +87,7 @@ def _env(database_url: str) -> dict[str, str]:
         TRUSTED_PROXIES="127.0.0.1",
         AUDITLOG_FLUSH_INTERVAL_MS="500",
         RATE_LIMIT_PASSWORD_RESET="3/h",
+        METRICS_TOKEN=METRICS_TOKEN,
     )
     return env
 
@@ -111,27 +113,7 @@ def cluster(database, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("two_nodes")
     env = _env(database)
     ports = [_free_port(), _free_port()]
-    nodes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "onespace.wsgi",
-                "-c",
-                "python:onespace.gunicorn",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for port in ports
-    ]
+    nodes = [_start_node(port, env, tmp) for port in ports]
     processes = list(nodes)
     try:
         yield from _with_proxy(tmp, env, ports, nodes, processes)
@@ -144,6 +126,30 @@ def cluster(database, tmp_path_factory):
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def _start_node(port: int, env: dict[str, str], tmp: Path) -> subprocess.Popen:
+    """gunicorn with 2 workers; metrics in multiprocess mode, in a fresh directory."""
+    metrics = tmp / f"metrics-{port}-{time.monotonic_ns()}"
+    metrics.mkdir()
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "onespace.wsgi",
+            "-c",
+            "python:onespace.gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=ROOT,
+        env={**env, "PROMETHEUS_MULTIPROC_DIR": str(metrics)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _with_proxy(tmp, env, ports, nodes, processes):
@@ -234,6 +240,12 @@ def test_two_nodes_write_one_chain_and_a_sigterm_loses_nothing(cluster, database
     assert cluster["nodes"][0].wait(timeout=30) == 0
     assert errors == []
     assert _nodes_that_answered(cluster, "GET", "/privacy/") == set(cluster["ports"])
+    # Metrics in multiprocess mode: one scrape of the surviving node counts what both
+    # of its gunicorn workers answered (nginx's log says how many that was).
+    survivor = cluster["ports"][1]
+    assert _scrape_requests(survivor, "policy:notice") == _answered_by(
+        cluster, survivor, "GET", "/privacy/"
+    )
     # The surviving node flushes within its interval; the stopped one flushed at exit.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -263,6 +275,34 @@ def _nodes_that_answered(cluster: dict, method: str, path: str) -> set[int]:
         if logged_method == method and uri == path:
             ports.update(int(u.rsplit(":", 1)[1]) for u in upstream.split(", "))
     return ports
+
+
+def _answered_by(cluster: dict, port: int, method: str, path: str) -> int:
+    """How many ``method path`` requests the node on ``port`` answered (nginx's log)."""
+    answered = 0
+    for line in (cluster["tmp"] / "access.log").read_text().splitlines():
+        upstream, _status, logged_method, uri = line.split()[-4:]
+        last = upstream.split(", ")[-1]
+        if (logged_method, uri) == (method, path) and last == f"127.0.0.1:{port}":
+            answered += 1
+    return answered
+
+
+def _scrape_requests(port: int, view: str) -> int:
+    """onespace_requests_total of ``view`` (status 200) in one scrape of a node."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request(
+        "GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    response = connection.getresponse()
+    text = response.read().decode()
+    assert response.status == 200
+    total = 0.0
+    for line in text.splitlines():
+        wanted = f'view="{view}"' in line and 'status="200"' in line
+        if line.startswith("onespace_requests_total{") and wanted:
+            total += float(line.rsplit(" ", 1)[1])
+    return int(total)
 
 
 def _manage(cluster: dict, code: str) -> str:
@@ -326,24 +366,7 @@ class _Browser:
 def test_tasks_run_once_across_two_workers_and_sessions_and_limits_hold(cluster):
     # The first test stopped node 1: start it again on its port.
     port = cluster["ports"][0]
-    restarted = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "onespace.wsgi",
-            "-c",
-            "python:onespace.gunicorn",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=cluster["env"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    restarted = _start_node(port, cluster["env"], cluster["tmp"])
     cluster["nodes"][0] = restarted
     cluster["processes"].append(restarted)  # stopped with the others
     _wait_until_up(port, restarted)

@@ -46,7 +46,8 @@ def test_customer_files_a_problem_report_with_an_attachment(client, alice, png):
 def test_ticket_reference_is_padded_number(alice, file_ticket):
     ticket = file_ticket(alice)
     assert ticket.reference == f"T-{ticket.pk:06d}"
-    assert ticket.reference.startswith("T-0000")
+    # Whatever the sequence has reached (PostgreSQL does not roll it back between tests).
+    assert Ticket(pk=7).reference == "T-000007"
 
 
 def test_ticket_list_shows_only_own_tickets(client, alice, bob, file_ticket):
