@@ -1,5 +1,5 @@
 """The policy app's admin, one module per concern (importing them registers the admins)."""
 
-from policy.admin import breaches, marketing, notice, requests, rights
+from policy.admin import breaches, marketing, notice, processors, requests, rights
 
-__all__ = ["breaches", "marketing", "notice", "requests", "rights"]
+__all__ = ["breaches", "marketing", "notice", "processors", "requests", "rights"]
