@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 
@@ -104,4 +104,31 @@ def published_registry(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             ),
             id="policy.E020",
         )
+    ]
+
+
+@register(Tags.database)
+def processor_register(
+    app_configs: Any, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """PDPA s.28-29, s.40: every active processor has a country, a transfer basis and a contract."""
+    if not databases:
+        return []
+    from django.db import DatabaseError
+
+    from policy.models import Processor
+
+    try:
+        processors = list(Processor.objects.active())
+    except DatabaseError:
+        return []  # not migrated yet
+    return [
+        Warning(
+            f"Processor {processor.name!r} lacks: {', '.join(processor.missing())}.",
+            hint="Complete it in admin, Processors and sub-processors (PDPA s.28-29, s.40).",
+            obj=processor,
+            id="policy.W020",
+        )
+        for processor in processors
+        if processor.missing()
     ]

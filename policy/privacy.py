@@ -25,6 +25,7 @@ from policy.models import (
     NoticeVersion,
     PrivacyRequest,
     ProcessingObjection,
+    Processor,
     RecordVersion,
     RetentionSetting,
 )
@@ -245,6 +246,12 @@ privacy.not_personal(
     "subject_en",
     "body_en",
     reason=_("The company's own newsletter text, the same for every recipient"),
+)
+
+privacy.not_personal(
+    Processor,
+    "name",
+    reason=_("The name of a company that processes data for us, not of a person"),
 )
 
 privacy.not_personal(

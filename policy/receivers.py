@@ -37,6 +37,10 @@ PRIVACY_OFFICER_PERMISSIONS = (
     "change_privacyrequest",
     "view_processingobjection",
     "change_processingobjection",
+    "view_processor",
+    "add_processor",
+    "change_processor",
+    "view_recordversion",
 )
 
 

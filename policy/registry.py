@@ -105,6 +105,15 @@ class Category:
     do_not_call_in_templates: ClassVar[bool] = True
 
     @classmethod
+    def all_recipients(cls) -> list[StrOrPromise]:
+        """The declared recipients and every active processor that receives this category
+        (the register of processors, PDPA s.39-40); empty means none outside the company."""
+        from policy.models import Processor
+
+        processors = Processor.objects.active().receiving(cls.key)
+        return [*cls.recipients, *(p.recipient_label() for p in processors)]
+
+    @classmethod
     def get_legal_basis_display(cls) -> str:
         """The legal basis in the active language."""
         return str(Basis(cls.legal_basis).label)

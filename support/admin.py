@@ -16,6 +16,8 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from policy import services as policy_services
+from policy.models import ProcessingObjection
 from support import services
 from support.models import Ticket
 
@@ -316,7 +318,12 @@ class TicketAdmin(admin.ModelAdmin):
             "title": _("Support statistics"),
             "opts": self.model._meta,
             "kinds": Ticket.Kind.choices,
-            "report": Ticket.objects.statistics(),
+            # PDPA s.32/s.34: customers who objected to or restricted analysis are left out.
+            "report": Ticket.objects.exclude(
+                customer__in=policy_services.objecting_customer_ids(
+                    ProcessingObjection.Purpose.ANALYTICS
+                )
+            ).statistics(),
             "generated_at": timezone.now(),
         }
         return render(request, "support/admin/statistics.html", context)

@@ -465,6 +465,16 @@ FORMS = {
         {"node_id": "node-1", "hours": "1", "reason": "Look" + NUL},
     ),
     "close account password": (True, "policy:close-account", {"password": NUL}),
+    "privacy request name": (
+        False,
+        "policy:request-create",
+        {"right": "access", "name": "Somchai" + NUL, "email": "s@example.net"},
+    ),
+    "privacy request details": (
+        False,
+        "policy:request-create",
+        {"right": "access", "name": "S", "email": "s@example.net", "details": NUL},
+    ),
 }
 
 

@@ -17,7 +17,7 @@ from onespace.pdf import html_to_pdf
 from policy import services
 from policy.forms import BreachForm
 from policy.history import VersionedAdmin
-from policy.models import Breach, PrivacyRequest
+from policy.models import Breach, PrivacyRequest, Processor
 from policy.processing import SECURITY_MEASURES
 from policy.registry import registry
 
@@ -178,6 +178,8 @@ class BreachAdmin(VersionedAdmin):
             # s.39(1)(7): refused requests and why, from the privacy requests.
             "refused_requests": PrivacyRequest.objects.refused().order_by("-closed_at"),
             "security_measures": SECURITY_MEASURES,
+            # s.39(1)(5)-(6), s.40: who processes the data for us, where, on what basis.
+            "processors": Processor.objects.active().select_related("parent"),
         }
 
     def processing_record_view(self, request: HttpRequest) -> HttpResponse:

@@ -6,6 +6,7 @@
 - ``requests``: privacy requests with their clock, objections and restrictions (s.30–36);
 - ``marketing``: marketing emails, sent only with consent (s.19);
 - ``history``: versions of breach and disclosure records, who changed what and when;
+- ``processors``: processors and sub-processors, transfers abroad (s.28–29, s.40);
 - ``breaches``: breaches and their notifications (s.37(4));
 - ``holds``: legal holds that purge and erasure respect;
 - ``retention``: settings the database's purge functions read.
@@ -27,6 +28,7 @@ from policy.models.notice import (
     pseudonym_of,
     pseudonyms_of,
 )
+from policy.models.processors import Processor, ProcessorQuerySet
 from policy.models.records import (
     CLOSURE_NOT_DUE,
     AppendOnlyQuerySet,
@@ -73,6 +75,8 @@ __all__ = [
     "NoticeVersion",
     "NoticeVersionQuerySet",
     "PrivacyRequest",
+    "Processor",
+    "ProcessorQuerySet",
     "PrivacyRequestQuerySet",
     "ProcessingObjection",
     "RecordVersion",

@@ -263,3 +263,35 @@ def test_extension_moves_the_deadline_and_tells_the_requester(commit):
         services.extend_request(privacy_request, days=5, reason="again")
     privacy_request.refresh_from_db()
     assert privacy_request.due_by == privacy_request.due_on + timedelta(days=30)
+
+
+def test_opening_a_customers_request_is_a_staff_read_and_needs_the_second_factor(
+    client, staff_client, privacy_officer, alice
+):
+    from auditlog import buffer
+    from auditlog.models import SecurityEvent
+
+    buffer.clear()  # events other tests left in the in-memory buffer
+    privacy_request = services.file_request(
+        right="access", name="Alice", email=alice.email, customer=alice
+    )
+    change = reverse("admin:policy_privacyrequest_change", args=[privacy_request.pk])
+    client.force_login(privacy_officer)  # password only, no second factor
+    assert client.get(change).status_code == 302
+    assert staff_client(privacy_officer).get(change).status_code == 200
+    buffer.flush()
+    event = SecurityEvent.objects.get(
+        action=SecurityEvent.Action.PERSONAL_DATA_VIEWED,
+        object_label=f"policy.privacyrequest:{privacy_request.pk}",
+    )
+    assert event.user_id == privacy_officer.pk
+    assert event.subject_id == alice.pk
+
+
+def test_the_public_form_is_rate_limited(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "privacy_request": "2/h"}
+    for number in range(2):
+        assert _file(client, email=f"p{number}@example.net").status_code == 302
+    refused = _file(client, email="p3@example.net")
+    assert refused.status_code == 429
+    assert PrivacyRequest.objects.count() == 2

@@ -145,3 +145,23 @@ def test_statistics_page_for_support_staff(staff_client, support_agent, alice):
 def test_statistics_page_refused_to_finance(staff_client, finance):
     response = staff_client(finance).get(reverse("admin:support_ticket_statistics"))
     assert response.status_code == 403
+
+
+def test_customers_who_object_to_analysis_are_left_out(
+    alice, bob, support_agent, privacy_officer, staff_client
+):
+    from policy import services as policy_services
+
+    answered(
+        alice, support_agent, filed=at("2026-01-05"), answered_after=timedelta(hours=1)
+    )
+    answered(
+        bob, support_agent, filed=at("2026-01-06"), answered_after=timedelta(hours=1)
+    )
+    policy_services.record_objection(bob, purpose="analytics")
+    response = staff_client(privacy_officer).get(
+        reverse("admin:support_ticket_statistics")
+    )
+    assert response.status_code == 200
+    (january,) = response.context["report"].months
+    assert january.total == 1  # Alice's; Bob objected (PDPA s.32)

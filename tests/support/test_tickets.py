@@ -365,11 +365,16 @@ def test_ticket_pages_date_in_the_buddhist_era(client, alice, file_ticket):
 
 
 def test_privacy_request_link_from_my_data_prefills_the_form(client, alice):
+    # My data links to the privacy-request workflow (policy, with its 30-day clock).
     client.force_login(alice)
     my_data = client.get(reverse("policy:my-data")).content.decode()
-    link = create_url() + "?kind=privacy&amp;privacy_right=objection"
+    link = reverse("policy:request-create") + "?right=objection"
     assert link in my_data
-    response = client.get(link.replace("&amp;", "&"))
+    response = client.get(link)
+    assert response.context["form"]["right"].value() == "objection"
+    assert '<option value="objection" selected>' in response.content.decode()
+    # A privacy ticket can still be opened with the right preselected.
+    response = client.get(create_url() + "?kind=privacy&privacy_right=objection")
     form = response.context["form"]
     assert form["kind"].value() == Ticket.Kind.PRIVACY_REQUEST
     assert form["privacy_right"].value() == Ticket.PrivacyRight.OBJECTION
