@@ -78,6 +78,25 @@ def tax_invoice(billing_note, django_capture_on_commit_callbacks):
     return payment.tax_invoices.get()
 
 
+def _origin_shared(base_dir):
+    """../shared/etda beside the repository this one was cloned from, if it is local."""
+    import subprocess
+    from pathlib import Path
+
+    try:
+        url = subprocess.run(
+            ["git", "-C", str(base_dir), "remote", "get-url", "origin"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        return []
+    if not url or "://" in url or ":" in url.split("/")[0]:
+        return []
+    return [Path(url).resolve().parent / "shared" / "etda"]
+
+
 @pytest.fixture
 def etda(settings):
     """ETDA's e-Tax v2.1 release beside the project (../shared/etda/), or skip (fail in CI).
@@ -92,11 +111,15 @@ def etda(settings):
 
     from tests.conftest import skip_or_fail
 
-    folder = Path(
-        os.environ.get(
-            "ETDA_DIR", str(django_settings.BASE_DIR.parent / "shared" / "etda")
-        )
-    )
+    # ETDA_DIR, else the workspace's shared folder beside this checkout, else the one
+    # beside the checkout it was cloned from (a fresh clone in a temporary folder).
+    candidates = [
+        Path(os.environ["ETDA_DIR"]) if os.environ.get("ETDA_DIR") else None,
+        django_settings.BASE_DIR.parent / "shared" / "etda",
+        *_origin_shared(django_settings.BASE_DIR),
+    ]
+    found = [c for c in candidates if c is not None and (c / "validate.py").exists()]
+    folder = found[0] if found else django_settings.BASE_DIR.parent / "shared" / "etda"
     if not (folder / "validate.py").exists():
         skip_or_fail(f"ETDA's e-Tax schemas and validator are not at {folder}")
     settings.ETAX_SCHEMA_DIR = folder / "e-tax-invoice-receipt-v2.1"
