@@ -61,6 +61,21 @@ DEDUPE_TRIGGER = (
     "REFERENCING NEW TABLE AS inserted "
     "FOR EACH STATEMENT EXECUTE FUNCTION auditlog_nodeevent_unique_event()"
 )
+# The dashboard's per-day counts (migration auditlog.0006): every row copied into the
+# shadow was counted when it reached the old table, so the trigger goes on the new
+# table at the swap, not on the shadow during the copy.
+COUNT_TRIGGERS = {
+    "auditlog_securityevent": (
+        "CREATE TRIGGER auditlog_securityevent_count AFTER INSERT ON "
+        "auditlog_securityevent REFERENCING NEW TABLE AS added "
+        "FOR EACH STATEMENT EXECUTE FUNCTION auditlog_count_security()"
+    ),
+    "auditlog_nodeevent": (
+        "CREATE TRIGGER auditlog_nodeevent_count AFTER INSERT ON auditlog_nodeevent "
+        "REFERENCING NEW TABLE AS added "
+        "FOR EACH STATEMENT EXECUTE FUNCTION auditlog_count_node()"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -310,6 +325,13 @@ def swap(cursor: CursorWrapper, table: str) -> int:
     copy_triggers(cursor, old, table, on_insert=True)
     if table == "auditlog_nodeevent":
         cursor.execute(DEDUPE_TRIGGER)
+    # Only where the old table was counted: migration 0005 swaps before 0006 exists.
+    cursor.execute(
+        "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = %s",
+        [old, f"{table}_count"],
+    )
+    if table in COUNT_TRIGGERS and cursor.fetchone():
+        cursor.execute(COUNT_TRIGGERS[table])
     # The application writes to the new table only.
     cursor.execute(
         "SELECT DISTINCT CASE WHEN acl.grantee = 0 THEN 'PUBLIC' "

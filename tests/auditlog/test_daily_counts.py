@@ -116,3 +116,41 @@ def test_application_cannot_write_the_counts(runtime_role):
 def test_runtime_role_inserts_log_rows_and_the_trigger_counts_them(runtime_role, alice):
     _node(alice, datetime.now(tz=charts.BANGKOK), "reboot")
     assert DailyCount.objects.filter(log="node", key="reboot").get().n == 1
+
+
+@pytest.fixture
+def unpartitioned_node_events(postgres):
+    """The node-event table as it was before partitioning, with its triggers."""
+    from django.db import connection as conn
+
+    from auditlog import partitions
+    from tests.auditlog.test_partition_logs import owner_connection  # noqa: F401
+
+    table = "auditlog_nodeevent"
+    with transaction.atomic(), conn.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {table}")
+        with conn.schema_editor(atomic=False) as editor:
+            editor.create_model(NodeEvent)
+        cursor.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION auditlog_refuse_change();"
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION onespace_refuse_unless_owner();"
+            + partitions.COUNT_TRIGGERS[table]
+        )
+    assert not partitions.is_partitioned(table)
+    yield
+    partitions.drop_old(table)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_counts_go_on_after_partition_logs_without_counting_twice(
+    unpartitioned_node_events, alice
+):
+    from django.core.management import call_command
+
+    now = datetime.now(tz=charts.BANGKOK)
+    _node(alice, now, "reboot")
+    call_command("partition_logs", "node", stdout=None)
+    _node(alice, now, "reboot")
+    assert DailyCount.objects.get(log="node", key="reboot").n == 2
