@@ -51,25 +51,54 @@ def _postgres_url() -> str:
 
 @pytest.fixture(scope="module")
 def database():
-    """A database of its own, migrated by the owner role, dropped afterwards."""
-    url = _postgres_url()
-    parts = urllib.parse.urlsplit(url)
+    """A database of its own, migrated by the owner role, used by the runtime role.
+
+    With DATABASE_OWNER_URL (CI) the owner creates and migrates it and grants the
+    runtime role of DATABASE_URL what production grants; the nodes, workers and checks
+    then connect as that role, which owns nothing. Dropped afterwards.
+    """
+    owner_url = _postgres_url()
+    runtime_url = os.environ.get("DATABASE_URL", owner_url)
+    parts = urllib.parse.urlsplit(owner_url)
     name = os.environ.get("TWO_NODES_DATABASE", f"{parts.path.lstrip('/')}_two_nodes")
-    admin = psycopg2.connect(url.replace(parts.path, "/postgres", 1))
+    admin = psycopg2.connect(owner_url.replace(parts.path, "/postgres", 1))
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         cursor.execute(f'CREATE DATABASE "{name}"')
-    node_url = urllib.parse.urlunsplit(parts._replace(path=f"/{name}"))
-    env = _env(node_url)
+
+    def in_database(url: str) -> str:
+        split = urllib.parse.urlsplit(url)
+        return urllib.parse.urlunsplit(split._replace(path=f"/{name}"))
+
+    owner_env = _env(in_database(owner_url))
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
         cwd=ROOT,
-        env=env,
+        env=owner_env,
         check=True,
         capture_output=True,
     )
-    yield node_url
+    owner_role = parts.username or "postgres"
+    runtime_role = urllib.parse.urlsplit(runtime_url).username or "postgres"
+    if runtime_role != owner_role:
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "-c",
+                "from django.db import connection\n"
+                "from onespace import db_roles\n"
+                f"db_roles.grant_runtime(connection, owner={owner_role!r}, "
+                f"runtime={runtime_role!r})",
+            ],
+            cwd=ROOT,
+            env=owner_env,
+            check=True,
+            capture_output=True,
+        )
+    yield in_database(runtime_url)
     with admin.cursor() as cursor:
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.close()
