@@ -219,7 +219,7 @@ def _lock_and_number(document: Document, *, in_transaction: bool = True) -> str:
     """
     quote = connection.ops.quote_name
     year, prefix = _series(document)
-    params = {
+    params: dict[str, Any] = {
         "lock": NUMBERING_LOCK,
         "key": year * 16 + _KIND_CODES[Document.Kind(document.kind)],
         "kind": document.kind,
@@ -315,7 +315,7 @@ def _insert_with_lines(
         for position, line in enumerate(lines)
         for value in (position, line.description, line.quantity, line.unit_price)
     ]
-    queued, task_values, task_row = "", [], None
+    queued, task_values, task_row = "", list[Any](), None
     if render_task is not None:
         queued, task_values, task_row = _queue_row(render_task)
     # A statement of its own (no transaction around it) commits without waiting for the
@@ -367,16 +367,18 @@ def _queue_row(task: Task) -> tuple[str, list[Any], Any]:
     statement. Writing it here saves a statement and a commit per document.
     """
     from django.db.models.signals import pre_save
+    from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
     backend = task.get_backend()
-    row = DBTaskResult(
+    assert isinstance(backend, DatabaseBackend)
+    row: Any = DBTaskResult(
         id=backend._get_id(),
         args_kwargs={},
         priority=task.priority,
         task_path=task.module_path,
         queue_name=task.queue_name,
-        run_after=task.run_after,
+        run_after=task.run_after,  # type: ignore[misc]  # None: pre_save sets the max
         backend_name=backend.alias,
     )
     pre_save.send(
@@ -389,7 +391,7 @@ def _queue_row(task: Task) -> tuple[str, list[Any], Any]:
     quote = connection.ops.quote_name
     columns, values, slots = [], [], []
     for field in DBTaskResult._meta.local_concrete_fields:
-        columns.append(quote(field.column))
+        columns.append(quote(str(field.column)))
         if field.name == "args_kwargs":
             slots.append(
                 "jsonb_build_object('args', jsonb_build_array(created.id), "
