@@ -22,6 +22,7 @@ $(VENV)/.installed: pyproject.toml
 
 # The portal on SQLite with demo data at http://$(HOST):$(PORT), plus a task worker.
 run: export DJANGO_DEBUG ?= 1
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

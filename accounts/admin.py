@@ -5,16 +5,73 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group, Permission
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import ServiceToken, User
+
+# A permission's name is stored in English when its model is migrated ("Can add TOTP
+# device"); the four default ones are named again here from the model's translated name.
+_DEFAULT_PERMISSIONS = {
+    "add": _("Can add %(name)s"),
+    "change": _("Can change %(name)s"),
+    "delete": _("Can delete %(name)s"),
+    "view": _("Can view %(name)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """App | model | what it allows, in the active language."""
+    model = permission.content_type.model_class()
+    action = permission.codename.split("_", 1)[0]
+    if (
+        model is not None
+        and permission.codename == f"{action}_{model._meta.model_name}"
+    ):
+        name = str(_DEFAULT_PERMISSIONS.get(action, permission.name)) % {
+            "name": model._meta.verbose_name
+        }
+    else:
+        name = gettext(permission.name)
+    return f"{permission.content_type} | {name}"
+
+
+class TranslatedPermissionsMixin:
+    """Permission pickers list each permission in the staff member's language."""
+
+    def formfield_for_manytomany(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and db_field.related_model is Permission:
+            field.label_from_instance = permission_label
+        return field
+
+
+admin.site.unregister(Group)
+
+# django-otp writes its search hint in English ("Search by user's ..."); its admins are
+# registered before ours (INSTALLED_APPS order), so the hint is replaced here.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.get_model_admin(_device_model).search_help_text = _(
+            "Search by the staff member's email address"
+        )
+
+
+@admin.register(Group)
+class GroupAdmin(TranslatedPermissionsMixin, DjangoGroupAdmin):
+    """Django's group admin, its permissions named in Thai or English."""
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -30,7 +87,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(TranslatedPermissionsMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     fieldsets = (

@@ -12,6 +12,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import checks, receivers, schema  # noqa: F401  (schema registers itself)
+        from onespace.third_party_names import name_third_party_models
+
+        name_third_party_models()
 
         post_migrate.connect(receivers.grant_unlock_permissions, sender=self)
         user_logged_in.connect(
@@ -24,3 +27,9 @@ class AdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "accounts.sites.AdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        from onespace import admin_dates
+
+        admin_dates.install()

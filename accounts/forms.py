@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.emails import build_email
 from accounts.models import User
 from accounts.phone import thai_mobile_e164
 
@@ -182,7 +183,11 @@ class ProfileForm(forms.ModelForm):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's reset form, sending the email in the account holder's language."""
+    """Django's reset form, sending the email in the account holder's language.
+
+    The link is built on ``SITE_URL`` like every other email's, not on the Host header
+    of the request that asked for it.
+    """
 
     def send_mail(
         self,
@@ -193,15 +198,12 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         to_email: str,
         html_email_template_name: str | None = None,
     ) -> None:
-        with translation.override(context["user"].language):
-            super().send_mail(
-                subject_template_name,
-                email_template_name,
-                context,
-                from_email,
-                to_email,
-                html_email_template_name,
-            )
+        build_email(
+            email_template_name.removesuffix(".txt"),
+            context,
+            language=context["user"].language,
+            to=[to_email],
+        ).send()
 
 
 class SecondFactorForm(forms.Form):

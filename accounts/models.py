@@ -78,6 +78,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("full name"), max_length=150)
     # Policy 1.1: a mobile phone number, stored in E.164 (+66...).
     phone = models.CharField(_("mobile phone"), max_length=16, blank=True)
+    # A new address waiting for its verification link; it replaces ``email`` only
+    # once proven. Kept here so the queued email task carries the account id, never
+    # the address (task rows are not personal-data stores).
+    pending_email = models.EmailField(
+        _("new email address (unverified)"),
+        max_length=254,
+        blank=True,
+        default="",
+        editable=False,
+    )
     language = models.CharField(
         _("language"), max_length=2, choices=Language, default=Language.THAI
     )

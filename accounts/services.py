@@ -41,16 +41,16 @@ def sign_up(form: SignupForm, *, request: HttpRequest) -> User:
     """
     user = User.objects.create_user(**form.user_fields())
     form.on_signup(request, user)
-    user_id, email = user.pk, user.email
-    transaction.on_commit(lambda: tasks.send_verification_email.enqueue(user_id, email))
+    user_id = user.pk
+    transaction.on_commit(lambda: tasks.send_verification_email.enqueue(user_id))
     logger.info("account %s signed up", user_id)
     return user
 
 
 def send_verification(user: User) -> None:
     """Send (again) the link that verifies ``user``'s current email address."""
-    user_id, email = user.pk, user.email
-    transaction.on_commit(lambda: tasks.send_verification_email.enqueue(user_id, email))
+    user_id = user.pk
+    transaction.on_commit(lambda: tasks.send_verification_email.enqueue(user_id))
 
 
 @transaction.atomic
@@ -77,7 +77,9 @@ def verify_email(token: str) -> User:
         user.email_verified_at = timezone.now()
     elif user.email_verified_at is None:
         user.email_verified_at = timezone.now()
-    user.save(update_fields=["email", "email_verified_at"])
+    if user.pending_email == user.email:
+        user.pending_email = ""
+    user.save(update_fields=["email", "email_verified_at", "pending_email"])
     logger.info("account %s verified its email address", user.pk)
     return user
 
@@ -93,11 +95,19 @@ def update_profile(form: ProfileForm) -> str | None:
     user.email = form.initial_email
     user.save(update_fields=["full_name", "phone", "language"])
     if new_email:
+        User.objects.filter(pk=user.pk).update(pending_email=new_email)
         user_id = user.pk
         transaction.on_commit(
-            lambda: tasks.send_verification_email.enqueue(user_id, new_email)
+            lambda: tasks.send_verification_email.enqueue(user_id, new_address=True)
         )
     return new_email
+
+
+def save_language(user: User, language: str) -> None:
+    """Remember ``language`` on the account: its emails and its next sign-in follow it."""
+    if language in User.Language.values and user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
 
 
 def send_password_reminders(*, now: datetime | None = None) -> int:

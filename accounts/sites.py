@@ -6,11 +6,17 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from accounts import roles
 from onespace.redirects import safe_next_url
+
+# Who sees the usage dashboard (onespace/dashboard.py): counts of sign-ins, node
+# events, violations, privacy requests and tickets, besides superusers.
+DASHBOARD_GROUPS = (roles.SECURITY_AUDITOR, roles.PRIVACY_OFFICER)
 
 
 class AdminSite(admin.AdminSite):
@@ -31,6 +37,25 @@ class AdminSite(admin.AdminSite):
             and user.is_staff
             and getattr(user, "is_verified", lambda: False)()
         )
+
+    def has_dashboard_permission(self, request: HttpRequest) -> bool:
+        """Superusers, Security auditors and Privacy officers see the usage dashboard."""
+        user = request.user
+        if not self.has_permission(request):
+            return False
+        if user.is_superuser:
+            return True
+        return user.groups.filter(name__in=DASHBOARD_GROUPS).exists()
+
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
+        """The app list, with a link to the usage dashboard for those who may see it."""
+        extra_context = {
+            **(extra_context or {}),
+            "show_dashboard": self.has_dashboard_permission(request),
+        }
+        return super().index(request, extra_context)
 
     def login(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -9,10 +9,17 @@ from accounts.tokens import make_email_token
 
 
 @task
-def send_verification_email(user_id: int, email: str) -> None:
-    """Send the signed link that verifies ``email`` for the account ``user_id``."""
+def send_verification_email(user_id: int, *, new_address: bool = False) -> None:
+    """Send the signed link that verifies the account's address, or its pending new one.
+
+    The task row holds the account id only: the address is read from the account when
+    the task runs (a new one from ``pending_email``), so no address sits in the queue.
+    """
     user = User.objects.filter(pk=user_id).first()
     if user is None:
+        return
+    email = user.pending_email if new_address else user.email
+    if not email:
         return
     path = reverse("accounts:verify-email", args=[make_email_token(user, email)])
     send_to_user(

@@ -4,6 +4,7 @@ from base64 import b32encode
 from typing import Any, cast
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -12,8 +13,10 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp.models import Device
@@ -102,12 +105,48 @@ def verification_pending(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/verification_pending.html")
 
 
+def _remember_language(response: HttpResponse, language: str) -> HttpResponse:
+    """The language cookie LocaleMiddleware reads, as Django's set_language writes it."""
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; signed in, the choice is also saved on the account."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and settings.LANGUAGE_COOKIE_NAME in response.cookies
+    ):
+        services.save_language(_user(request), language)
+    return response
+
+
 class LoginView(auth_views.LoginView):
-    """Sign-in by email; django-axes locks an account and address pair after 5 failures."""
+    """Sign-in by email; django-axes locks an account and address pair after 5 failures.
+
+    The portal then speaks the account's saved language, whatever this browser chose.
+    """
 
     authentication_form = forms.LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        return _remember_language(response, form.get_user().language)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -132,7 +171,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             )
         else:
             messages.success(request, _("Your details are saved."))
-        return redirect("accounts:profile")
+        return _remember_language(redirect("accounts:profile"), user.language)
     if request.method == "POST":
         user.refresh_from_db()
     return render(request, "accounts/profile.html", {"form": form})

@@ -18,11 +18,14 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+
+from onespace import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +36,7 @@ _pid: int | None = None
 _stop = threading.Event()
 _thread: threading.Thread | None = None
 dropped = 0
+_failing_since: float | None = None  # time.monotonic() of the first failed flush
 
 
 def _testing() -> bool:
@@ -51,10 +55,17 @@ def record(kind: str, values: dict[str, Any]) -> None:
         if overflow > 0:
             del _records[:overflow]
             dropped += overflow
+            metrics.DROPPED.inc(overflow)
+        metrics.BUFFER_DEPTH.set(len(_records))
 
 
 def pending() -> int:
     return len(_records)
+
+
+def failing_for() -> float:
+    """Seconds since this process's flushes began to fail; 0 while they succeed."""
+    return time.monotonic() - _failing_since if _failing_since is not None else 0.0
 
 
 def clear() -> None:
@@ -70,12 +81,14 @@ def flush() -> int:
     """
     from auditlog import services
 
+    global _failing_since
     with _flush_lock:
         with _lock:
             batch = list(_records)
             _records.clear()
         if not batch:
             return 0
+        started = time.perf_counter()
         try:
             kept = services.write_buffered(batch)
         except Exception as error:
@@ -88,9 +101,18 @@ def flush() -> int:
                 len(batch),
             )
             kept = batch
+        metrics.FLUSH_SECONDS.observe(time.perf_counter() - started)
+        # Records kept are records the database could not take at all (/healthz).
         if kept:
-            with _lock:
+            metrics.FLUSH_FAILURES.inc()
+            if _failing_since is None:
+                _failing_since = time.monotonic()
+        else:
+            _failing_since = None
+        with _lock:
+            if kept:
                 _records[:0] = kept
+            metrics.BUFFER_DEPTH.set(len(_records))
         return len(batch) - len(kept)
 
 
@@ -125,7 +147,8 @@ def _ensure_flusher() -> None:
 
 def _after_fork() -> None:
     # A forked child (a gunicorn worker) has the parent's records but not its thread.
-    global _pid, _lock, _flush_lock
+    global _pid, _lock, _flush_lock, _failing_since
+    _failing_since = None
     _pid = None
     _lock = threading.Lock()
     _flush_lock = threading.Lock()

@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onespace.choices import choice_label
+
 GENESIS = "0" * 64
 RAW_IP_MAX = 100
 
@@ -194,6 +196,9 @@ class SecurityEvent(ChainedLog):
     def __str__(self) -> str:
         return f"{self.get_action_display()} @ {self.occurred_at:%Y-%m-%d %H:%M}"
 
+    def get_action_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(self.Action, self.action)
+
 
 class NodeEventQuerySet(models.QuerySet["NodeEvent"]):
     def for_customer(self, user: Any) -> "NodeEventQuerySet":
@@ -294,6 +299,12 @@ class NodeEvent(ChainedLog):
 
     def __str__(self) -> str:
         return f"{self.node_id} {self.action}"
+
+    def get_action_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(self.Action, self.action)
+
+    def get_actor_type_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(self.Actor, self.actor_type)
 
 
 class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
@@ -400,6 +411,8 @@ class Disclosure(models.Model):
     )
     restricted_until = models.DateField(_("restricted until"), null=True, blank=True)
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # The number of the latest policy.RecordVersion: every change is a new version.
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
 
     objects = DisclosureQuerySet.as_manager()
 
@@ -488,3 +501,41 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} @ {self.refused_at:%Y-%m-%d %H:%M}"
+
+
+class DailyCount(models.Model):
+    """Log rows per Bangkok day and action, kept by database triggers for the dashboard.
+
+    On PostgreSQL a statement trigger on each log table adds every inserted batch
+    (bulk INSERT or COPY, a late node event included) to these counts, so the staff
+    dashboard reads at most a few hundred rows whatever the size of the logs. The
+    triggers' functions belong to the owner (SECURITY DEFINER); the application can
+    read the counts but not write them. ``sign_in_user`` rows (one per customer and
+    day, the key is the user id) answer "how many customers signed in" and are
+    dropped after 91 days. SQLite (development) has no such triggers: there the
+    dashboard counts the logs themselves.
+    """
+
+    class Log(models.TextChoices):
+        SECURITY = "security", _("security events")
+        NODE = "node", _("node events")
+        VIOLATION = "violation", _("access violations")
+        SIGN_IN_USER = "sign_in_user", _("customers who signed in")
+
+    day = models.DateField()
+    log = models.CharField(max_length=20, choices=Log)
+    # The action counted, or for sign_in_user the account's id; "" for violations.
+    key = models.CharField(max_length=64, blank=True)
+    n = models.BigIntegerField()
+
+    runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT",)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["log", "day", "key"], name="auditlog_dailycount_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.log} {self.key}: {self.n}"

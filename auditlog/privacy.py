@@ -17,9 +17,25 @@ from auditlog.models import (
     DeadLetter,
     Disclosure,
     NodeEvent,
+    PurgeCheckpoint,
     SecurityEvent,
 )
 from policy import registry as privacy
+
+
+def staff_role(user_id: int | None) -> str:
+    """What a staff member is to a customer: their role, not who they are."""
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    names = sorted(
+        Group.objects.filter(user__pk=user_id, name__in=roles.ALL).values_list(
+            "name", flat=True
+        )
+    )
+    return ", ".join(names) or "Staff"
+
 
 LOG_RETENTION = timedelta(days=settings.AUDITLOG_RETENTION_DAYS)
 LOG_RETENTION_REASON = _(
@@ -83,6 +99,33 @@ class SecurityEventData(LogCategory):
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:
         return SecurityEvent.objects.filter(Q(user=user) | Q(subject=user))
+
+    @classmethod
+    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+        """The customer's own events whole; a staff member's view of their data as
+        who (the staff role, never the name, address or browser), when and what.
+
+        A row where someone else acted on this person's data belongs partly to that
+        someone else: their IP address and browser are their personal data, not the
+        customer's (PDPA s.30: an access answer must not disclose another person's data).
+        """
+        columns = ("pk", *cls.export_fields, *cls.fields, "user_id")
+        rows = cls.for_subject(user).order_by("pk").values(*columns)
+        roles: dict[int | None, str] = {}
+        for row in rows.iterator(chunk_size=2000):
+            actor = row.pop("user_id")
+            if actor == user.pk:
+                yield row
+                continue
+            if actor not in roles:
+                roles[actor] = staff_role(actor)
+            yield {
+                "pk": row["pk"],
+                "occurred_at": row["occurred_at"],
+                "action": row["action"],
+                "viewed_by": roles[actor],
+                "record": row["object_label"],
+            }
 
 
 @privacy.register
@@ -188,4 +231,13 @@ privacy.not_personal(
     reason=_(
         "The legal ground for withholding a notice (a statute or order), not data about a person."
     ),
+)
+privacy.not_personal(
+    Disclosure,
+    "categories",
+    reason=_("Registry category keys of what was disclosed, not the data itself."),
+)
+privacy.no_personal_data(
+    PurgeCheckpoint,
+    reason=_("Where each log's retention purge stopped: an id and a hash."),
 )

@@ -172,11 +172,17 @@ def wrap_admin_change_views() -> None:
 
 
 def on_daily_maintenance(sender: Any, **kwargs: Any) -> dict[str, int]:
-    """Daily: verify the chains against the anchors (failures emailed to the Security
-    auditors), then anchor today's heads outside the database."""
-    from auditlog import services
+    """Daily: create the coming months' log partitions (PostgreSQL), verify the chains
+    against the anchors (failures emailed to the Security auditors), then anchor today's
+    heads outside the database."""
+    from auditlog import partitions, services
 
+    created = partitions.ensure_partitions()
     problems = services.verify_logs()
     services.report_problems(problems)
     services.anchor_logs()
-    return {"auditlog-chain-problems": len(problems), "auditlog-anchors": 1}
+    return {
+        "auditlog-partitions-created": sum(created.values()),
+        "auditlog-chain-problems": len(problems),
+        "auditlog-anchors": 1,
+    }

@@ -1,5 +1,6 @@
 """Background work of the audit log."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.tasks import task
 
@@ -7,6 +8,7 @@ from accounts import roles
 from accounts.emails import send_to_user
 from auditlog import services
 from auditlog.models import NodeEvent
+from policy import services as policy_services
 
 
 @task
@@ -26,6 +28,19 @@ def notify_violations(event_ids: list[str]) -> int:
             officer, "auditlog/email/violation", {"events": events, "officer": officer}
         )
         sent += 1
+    if settings.BREACH_CANDIDATE_FROM_VIOLATIONS:
+        # Staff reached customer nodes without a grant: possibly a breach (PDPA s.37(4)).
+        nodes = sorted({event.node_id for event in events})
+        policy_services.open_breach_candidate(
+            source="auditlog-violation",
+            description=(
+                f"{len(events)} staff access(es) to customer nodes without a grant: "
+                + ", ".join(nodes[:20])
+            ),
+            customers=get_user_model().objects.filter(
+                pk__in={event.customer_id for event in events if event.customer_id}
+            ),
+        )
     return sent
 
 

@@ -98,7 +98,7 @@ def run() -> dict:
     from pypdf import PdfReader
     from weasyprint import HTML
 
-    from billing.pdf import document_html, render_pdf
+    from billing.pdf import PDF_VARIANT, document_html, render_pdf
     from onespace.pdf import FONT_DIR
 
     for name in ("weasyprint", "weasyprint.progress"):
@@ -114,8 +114,11 @@ def run() -> dict:
     html = document_html(document, lines=lines)
 
     def raw() -> bytes:
-        # Plain WeasyPrint on the same HTML and fonts: no template, no text-layer fix.
-        return HTML(string=html, base_url=str(FONT_DIR)).write_pdf()
+        # Plain WeasyPrint on the same HTML and fonts, the same PDF/A-3b variant (e-Tax):
+        # no template, no text-layer fix.
+        return HTML(string=html, base_url=str(FONT_DIR)).write_pdf(
+            pdf_variant=PDF_VARIANT
+        )
 
     # Peak memory first, in fresh children forked before this process renders anything.
     app_rss = _peak_rss_mib(app, rss_renders)

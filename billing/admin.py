@@ -13,8 +13,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from billing import services
+from billing.etax import export
 from billing.forms import AdjustmentForm, PaymentForm, ReplacementForm
-from billing.models import BillingProfile, Document, DocumentLine, Payment, VatRate
+from billing.models import (
+    BillingProfile,
+    Document,
+    DocumentLine,
+    EtaxXml,
+    Payment,
+    VatRate,
+)
 from onespace.thaidates import format_date
 
 
@@ -149,6 +157,7 @@ class DocumentAdmin(admin.ModelAdmin):
         "cancelled_at",
         "cancellation_reason",
         "pdf_link",
+        "etax_display",
         "document_actions",
     )
 
@@ -211,6 +220,34 @@ class DocumentAdmin(admin.ModelAdmin):
         return format_html(
             '<a href="{}">PDF</a>', reverse("billing:document-pdf", args=[obj.pk])
         )
+
+    @admin.display(description=_("e-Tax XML"))
+    def etax_display(self, obj: Document) -> str:
+        """Each XML of the document: valid or failed (and why), signed or not."""
+        records = list(obj.etax_xml.all())
+        if not records:
+            return "—"
+        parts = []
+        for record in records:
+            signed = (
+                _("signed")
+                if record.signed
+                else _("unsigned: no certificate (ETAX_CERT_FILE) is configured")
+            )
+            if record.status == EtaxXml.Status.FAILED:
+                signed = _("not produced")
+            parts.append(
+                format_html(
+                    '<p><a href="{}">{} ({})</a>: {}; {}</p>{}',
+                    reverse("admin:billing_etaxxml_change", args=[record.pk]),
+                    record.number,
+                    record.type_code,
+                    record.get_status_display(),
+                    signed,
+                    format_html("<pre>{}</pre>", record.error) if record.error else "",
+                )
+            )
+        return format_html("{}", "".join(str(part) for part in parts))
 
     @admin.display(description=_("Corrections"))
     def document_actions(self, obj: Document) -> str:
@@ -492,3 +529,53 @@ class PaymentAdmin(admin.ModelAdmin):
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+
+@admin.register(EtaxXml)
+class EtaxXmlAdmin(admin.ModelAdmin):
+    """Every e-Tax XML made: valid, unchecked or failed with ETDA's message; read-only."""
+
+    list_display = (
+        "number",
+        "type_code",
+        "status",
+        "signed",
+        "issued_on",
+        "emailed_at",
+    )
+    list_filter = ("status", "type_code", "signed")
+    list_select_related = ("document",)
+    search_fields = ("number",)
+    date_hierarchy = "issued_on"
+    actions = ["export_selected"]
+    fields = (
+        "document",
+        "number",
+        "type_code",
+        "issued_on",
+        "status",
+        "signed",
+        "error",
+        "email_message_id",
+        "emailed_at",
+        "created_at",
+        "xml",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Export the selected XML with a summary (zip)"))
+    def export_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        response = HttpResponse(
+            export.zip_bytes(queryset), content_type="application/zip"
+        )
+        response["Content-Disposition"] = 'attachment; filename="etax-export.zip"'
+        return response

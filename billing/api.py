@@ -112,7 +112,8 @@ class InvoiceCreate(GenericAPIView):
                 raise
             return self._replay(existing, digest)
         return Response(
-            InvoiceOutputSerializer(document).data, status=status.HTTP_201_CREATED
+            InvoiceOutputSerializer(document, context={"request": self.request}).data,
+            status=status.HTTP_201_CREATED,
         )
 
     def _replay(self, document: Document, digest: str) -> Response:
@@ -128,7 +129,8 @@ class InvoiceCreate(GenericAPIView):
                 status=status.HTTP_409_CONFLICT,
             )
         return Response(
-            InvoiceOutputSerializer(document).data, status=status.HTTP_200_OK
+            InvoiceOutputSerializer(document, context={"request": self.request}).data,
+            status=status.HTTP_200_OK,
         )
 
 

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from stdnum.th import tin
 
 # The tax ID settings.py starts with: an example, not the company's (see services).
@@ -69,6 +69,27 @@ def check_seller_is_not_the_example(
                 hint="Set BILLING_SELLER_NAME, BILLING_SELLER_ADDRESS, "
                 "BILLING_SELLER_TAX_ID and BILLING_SELLER_BRANCH.",
                 id="billing.E004",
+            )
+        ]
+    return []
+
+
+@register()
+def check_etax_certificate(app_configs: Any = None, **kwargs: Any) -> list[Warning]:
+    """A configured e-Tax certificate that cannot sign is said before the first document fails."""
+    if not getattr(settings, "ETAX_CERT_FILE", ""):
+        return []
+    from billing.etax import signature
+
+    try:
+        signature.load()
+    except signature.CertificateProblem as problem:
+        return [
+            Warning(
+                f"ETAX_CERT_FILE cannot sign e-Tax XML: {problem}",
+                hint="Every document's XML is marked failed until it is fixed; "
+                "see README, Billing, e-Tax.",
+                id="billing.W005",
             )
         ]
     return []

@@ -83,6 +83,12 @@ class BillingProfile(models.Model):
     district = models.CharField(_("district (amphoe/khet)"), max_length=100)
     province = models.CharField(_("province"), max_length=40, choices=Province)
     postcode = models.CharField(_("postcode"), max_length=5, validators=[five_digits])
+    # ETDA e-Tax: the sub-district's 6-digit TISI code (its first 4 digits are the
+    # district's, the first 2 the province's), looked up from the names on save; empty
+    # when they do not map (the XML then gives the address as one line).
+    subdistrict_code = models.CharField(
+        _("sub-district code (TISI)"), max_length=6, blank=True, editable=False
+    )
     tax_id = models.CharField(
         _("tax ID"),
         max_length=13,
@@ -142,8 +148,31 @@ class BillingProfile(models.Model):
     def __str__(self) -> str:
         return f"{self.legal_name} ({self.tax_id})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from billing.etax.codes import subdistrict_code
+
+        self.subdistrict_code = subdistrict_code(
+            self.province, self.district, self.subdistrict
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "subdistrict_code"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("billing:profile-edit", args=[self.pk])
+
+    @property
+    def address_parts(self) -> dict[str, str]:
+        """The address in ETDA's parts, as frozen on a document (``buyer_address_parts``)."""
+        return {
+            "line": self.address_line,
+            "subdistrict": self.subdistrict,
+            "district": self.district,
+            "province": self.province,
+            "postcode": self.postcode,
+            "subdistrict_code": self.subdistrict_code,
+        }
 
     @property
     def branch_label(self) -> str:
@@ -400,6 +429,10 @@ class Document(models.Model):
     buyer_branch = models.CharField(
         _("buyer branch"), max_length=5, blank=True, editable=False
     )
+    # ETDA e-Tax: both addresses in parts with their TISI codes, frozen at issue
+    # (BillingProfile.address_parts, settings.BILLING_SELLER).
+    seller_address_parts = models.JSONField(default=dict, blank=True, editable=False)
+    buyer_address_parts = models.JSONField(default=dict, blank=True, editable=False)
     buyer_email = models.EmailField(_("buyer email"), blank=True, editable=False)
     buyer_phone = models.CharField(
         _("buyer phone"), max_length=20, blank=True, editable=False
@@ -798,3 +831,60 @@ class Payment(models.Model):
     @property
     def is_certificate_missing(self) -> bool:
         return self.withheld_amount > 0 and not self.certificate_number
+
+
+class EtaxXmlQuerySet(models.QuerySet["EtaxXml"]):
+    def issued_in(self, year: int, month: int) -> "EtaxXmlQuerySet":
+        """The XML of documents issued (or, for a cancellation, cancelled) in that month."""
+        return self.filter(issued_on__year=year, issued_on__month=month)
+
+
+class EtaxXml(models.Model):
+    """A document's ETDA e-Tax XML (one per document, and a T07 for a cancelled one)."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        UNCHECKED = "unchecked", _("Built, not validated (no ETDA schemas)")
+        FAILED = "failed", _("Failed")
+
+    # The retention purge deletes documents in SQL: on PostgreSQL the foreign key is the
+    # database's own, ON DELETE CASCADE (migration 0009), so their XML goes with them.
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="etax_xml",
+        verbose_name=_("document"),
+    )
+    type_code = models.CharField(_("ETDA type code"), max_length=4)
+    number = models.CharField(_("e-Tax document number"), max_length=40)
+    issued_on = models.DateField(_("issue date"))
+    status = models.CharField(_("status"), max_length=10, choices=Status)
+    signed = models.BooleanField(_("signed"), default=False)
+    xml = models.TextField(blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # "e-Tax Invoice by Email": the email that carried the PDF to the buyer.
+    email_message_id = models.CharField(
+        _("email Message-ID"), max_length=250, blank=True
+    )
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    objects = EtaxXmlQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("e-Tax XML")
+        verbose_name_plural = _("e-Tax XML")
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "type_code"], name="billing_one_etax_xml_per_type"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.type_code})"
+
+    @property
+    def is_embeddable(self) -> bool:
+        return self.status != self.Status.FAILED and bool(self.xml)

@@ -3,9 +3,14 @@
 from collections.abc import Sequence
 
 from django.template.loader import render_to_string
+from weasyprint import Attachment
 
-from billing.models import Document, DocumentLine
+from billing.etax import promptpay
+from billing.models import Document, DocumentLine, EtaxXml
 from onespace.pdf import FONTS, html_to_pdf
+
+# ETDA e-Tax: the PDF is PDF/A-3b and carries the document's XML as an associated file.
+PDF_VARIANT = "pdf/a-3b"
 
 ORIGINAL_AND_COPY = (False, True)
 
@@ -30,6 +35,7 @@ def document_html(
             "is_copy": is_copy,
             "show_cancellation": show_cancellation,
             "fonts": FONTS,
+            "promptpay_qr": promptpay.qr_for_document(document),
         },
     )
 
@@ -58,4 +64,27 @@ def render_pdf(
             for is_copy in copies
         ],
         font_css=False,
+        pdf_variant=PDF_VARIANT,
+        attachments=etax_attachments(document),
     )
+
+
+def etax_attachments(document: Document) -> list[Attachment]:
+    """The document's own e-Tax XML, when it was made (a failed one is left out)."""
+    if document.pk is None or document.number is None:
+        return []
+    from billing.etax.builder import type_code
+
+    record = EtaxXml.objects.filter(
+        document=document, type_code=type_code(document)
+    ).first()
+    if record is None or not record.is_embeddable:
+        return []
+    return [
+        Attachment(
+            string=record.xml.encode(),
+            name=f"{record.number}.xml",
+            description=f"ETDA e-Tax XML {record.type_code} ({'signed' if record.signed else 'unsigned'})",
+            relationship="Alternative",
+        )
+    ]

@@ -8,7 +8,15 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from billing.models import BillingProfile, Document, DocumentLine
+from billing.models import (
+    BillingProfile,
+    Document,
+    DocumentLine,
+    EtaxXml,
+    NumberSeries,
+    Payment,
+    VatRate,
+)
 from billing.retention import YEARS_KEPT, fiscal_year_end, purge_expired_documents
 from policy import registry as privacy
 
@@ -32,6 +40,7 @@ class BillingProfileData(privacy.Category):
         "district",
         "province",
         "postcode",
+        "subdistrict_code",
         "tax_id",
         "branch",
         "email",
@@ -58,6 +67,7 @@ class IssuedDocumentData(privacy.Category):
     fields = (
         "buyer_name",
         "buyer_address",
+        "buyer_address_parts",
         "buyer_tax_id",
         "buyer_branch",
         "buyer_email",
@@ -102,10 +112,39 @@ class IssuedDocumentData(privacy.Category):
         return purge_expired_documents(now)
 
 
+@privacy.register
+class EtaxXmlData(privacy.Category):
+    """The same documents as ETDA e-Tax XML, with the buyer's details (ขมธอ. 3-2568)."""
+
+    key = "billing-etax"
+    name = _("e-Tax XML of tax documents")
+    model = EtaxXml
+    fields = ("xml", "email_message_id", "emailed_at")
+    export_fields = ("number", "type_code", "issued_on")
+    purpose = _("Issue Thai tax documents electronically (e-Tax Invoice & e-Receipt)")
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = timedelta(days=YEARS_KEPT * 365)
+    retention_reason = _("Kept and purged with the tax document it belongs to.")
+    recipients = (_("The Revenue Department, through our e-Tax service provider"),)
+    subject = "document__customer"
+    erasure = privacy.Erasure.RETAIN
+    retention_from = "issued_on"
+
+    @classmethod
+    def for_subject(cls, user: Any) -> QuerySet:
+        return EtaxXml.objects.filter(document__customer=user)
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        """Nothing of its own: the XML goes with its document (IssuedDocumentData)."""
+        return 0
+
+
 privacy.not_personal(
     Document,
     "seller_name",
     "seller_address",
+    "seller_address_parts",
     "seller_tax_id",
     reason=_("The company's own details as seller, the same on every document."),
 )
@@ -125,3 +164,65 @@ privacy.not_personal(
         "The service billed (e.g. a cloud server plan), written by finance or the billing engine."
     ),
 )
+
+
+@privacy.register
+class PaymentData(privacy.Category):
+    """Payments received and the withholding certificate (50 ทวิ) the customer sent."""
+
+    key = "billing-payment"
+    name = _("Payments and withholding tax certificates")
+    model = Payment
+    # The certificate names the customer as payer (tax id, address): the PDF itself
+    # sits in private storage under ``certificate_pdf``.
+    fields = ("certificate_number", "certificate_pdf")
+    export_fields = (
+        "billing_note__number",
+        "received_on",
+        "net_received",
+        "withheld_amount",
+        "certificate_received_on",
+    )
+    purpose = _("Record payments and the tax withheld from them (policy 1.3)")
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = timedelta(days=YEARS_KEPT * 365)
+    retention_reason = _(
+        "Revenue Code s.87/3: kept with the billing note it pays, and purged with it"
+    )
+    subject = "billing_note__customer"
+    recipients = (_("The Revenue Department, on request"),)
+    erasure = privacy.Erasure.RETAIN
+
+    retention_display = IssuedDocumentData.retention_display
+
+    @classmethod
+    def export(cls, user: Any) -> Any:
+        """Amounts, dates and the certificate number; the PDF's storage name stays inside."""
+        rows = (
+            cls.for_subject(user)
+            .order_by("pk")
+            .values("pk", *cls.export_fields, "certificate_number")
+        )
+        yield from rows.iterator(chunk_size=2000)
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        # Deleted with their billing note (and the file) by IssuedDocumentData's purge.
+        return 0
+
+
+privacy.not_personal(
+    Document,
+    "pdf",
+    "cancelled_pdf",
+    reason=_(
+        "Storage names of the document's PDFs; the buyer details they print are "
+        "declared above, and the files go with the document's retention purge."
+    ),
+)
+privacy.no_personal_data(
+    DocumentLine,
+    reason=_("The services billed and their prices; the buyer is on the document."),
+)
+privacy.no_personal_data(NumberSeries, reason=_("Running numbers of tax documents."))
+privacy.no_personal_data(VatRate, reason=_("VAT rates and when they apply."))

@@ -20,6 +20,7 @@ FINANCE_PERMISSIONS = (
     "add_payment",
     "change_payment",
     "view_vatrate",
+    "view_etaxxml",
 )
 
 

@@ -58,6 +58,14 @@ class DocumentLineOutputSerializer(serializers.ModelSerializer):
 class InvoiceOutputSerializer(serializers.ModelSerializer):
     lines = DocumentLineOutputSerializer(many=True, read_only=True)
     customer_id = serializers.IntegerField(read_only=True, allow_null=True)
+    # Where the customer downloads the PDF (PDF/A-3 with the e-Tax XML inside) and the
+    # XML, once the render task has made them (until then they answer 404).
+    pdf_url = serializers.HyperlinkedIdentityField(
+        view_name="billing:document-pdf", read_only=True
+    )
+    xml_url = serializers.HyperlinkedIdentityField(
+        view_name="billing:document-xml", read_only=True
+    )
 
     class Meta:
         model = Document
@@ -76,5 +84,7 @@ class InvoiceOutputSerializer(serializers.ModelSerializer):
             "buyer_tax_id",
             "buyer_branch",
             "lines",
+            "pdf_url",
+            "xml_url",
         )
         read_only_fields = fields

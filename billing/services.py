@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from accounts.emails import build_email
 from billing import arithmetic, numbering
 from billing.checks import PLACEHOLDER_SELLER_TAX_ID
+from billing.etax import email as etax_email
+from billing.etax.addresses import seller_address_parts as etax_seller_address_parts
 from billing.models import (
     WITHHOLDING_RATES,
     BillingProfile,
@@ -89,7 +91,7 @@ def is_placeholder_seller() -> bool:
     return bool(settings.BILLING_SELLER.get("tax_id") == PLACEHOLDER_SELLER_TAX_ID)
 
 
-def seller_snapshot() -> dict[str, str]:
+def seller_snapshot() -> dict[str, Any]:
     """The company's own details from settings.BILLING_SELLER, as printed (s.86/4 (1)).
 
     Outside DEBUG the example seller is refused: a tax invoice must name the seller who
@@ -110,16 +112,18 @@ def seller_snapshot() -> dict[str, str]:
         "seller_address": seller["address"],
         "seller_tax_id": seller["tax_id"],
         "seller_branch": seller["branch"],
+        "seller_address_parts": etax_seller_address_parts(),
     }
 
 
-def buyer_snapshot(profile: BillingProfile) -> dict[str, str]:
+def buyer_snapshot(profile: BillingProfile) -> dict[str, Any]:
     """The buyer's details frozen at issue, so editing the profile changes no issued document."""
     return {
         "buyer_name": profile.legal_name,
         "buyer_address": profile.address,
         "buyer_tax_id": profile.tax_id,
         "buyer_branch": profile.branch,
+        "buyer_address_parts": profile.address_parts,
         "buyer_email": profile.email,
         "buyer_phone": profile.phone,
     }
@@ -200,6 +204,8 @@ _FROZEN_FIELDS = [
     "buyer_address",
     "buyer_tax_id",
     "buyer_branch",
+    "seller_address_parts",
+    "buyer_address_parts",
     "buyer_email",
     "buyer_phone",
 ]
@@ -493,6 +499,7 @@ def _copy_buyer(source: Document, target: Document) -> None:
         "buyer_address",
         "buyer_tax_id",
         "buyer_branch",
+        "buyer_address_parts",
         "buyer_email",
         "buyer_phone",
     ):
@@ -818,4 +825,4 @@ def send_document(document: Document) -> None:
     )
     with storages["private"].open(document.pdf, "rb") as pdf:
         message.attach(f"{document.number}.pdf", pdf.read(), "application/pdf")
-    message.send()
+    etax_email.send(document, message)  # copied under e-Tax by Email, and recorded

@@ -1,17 +1,22 @@
 from django.tasks import task
 
 from billing import services
+from billing.etax import generation
 from billing.models import Document
 
 
 @task
 def render_document(document_id: int) -> None:
-    """Render an issued document to PDF, and email the first rendering to the buyer.
+    """Make the e-Tax XML, render the issued document to PDF (the XML inside), email the first.
 
-    Run again after a cancellation, it adds the rendering marked ยกเลิก and sends nothing.
+    Run again after a cancellation, it adds the T07 cancellation note and the rendering
+    marked ยกเลิก and sends nothing.
     """
     document = Document.objects.select_related("customer").get(pk=document_id)
     first = not document.pdf
+    if first:
+        generation.generate(document)
+    generation.generate_cancellation(document)
     services.render_document_pdf(document)
     if first:
         services.send_document(document)

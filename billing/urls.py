@@ -13,6 +13,7 @@ urlpatterns = [
     path("documents/", views.document_list, name="document-list"),
     path("documents/<int:pk>/", views.document_detail, name="document-detail"),
     path("documents/<int:pk>/pdf/", views.document_pdf, name="document-pdf"),
+    path("documents/<int:pk>/xml/", views.document_xml, name="document-xml"),
     path(
         "payments/<int:pk>/certificate/",
         views.payment_certificate_upload,

@@ -9,8 +9,10 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_second_factor_required
 from billing import services
+from billing.etax.promptpay import qr_for_document as promptpay_qr
 from billing.forms import BillingProfileForm, CertificateForm
 from billing.models import BillingProfile, Document, Payment
+from onespace.pagination import paginate
 from policy.signals import staff_read
 
 
@@ -86,7 +88,10 @@ def profile_default(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_second_factor_required
 def document_list(request: HttpRequest) -> HttpResponse:
     documents = Document.objects.visible_to(request.user).select_related("original")
-    return render(request, "billing/document_list.html", {"documents": documents})
+    pager = paginate(request, documents)
+    return render(
+        request, "billing/document_list.html", {"documents": pager["page"], **pager}
+    )
 
 
 @login_required
@@ -98,14 +103,18 @@ def document_detail(request: HttpRequest, pk: int) -> HttpResponse:
         subject_id=document.customer_id,
         object_label=f"billing.document:{document.pk}",
     )
+    receipt = document.receipt
     return render(
         request,
         "billing/document_detail.html",
         {
             "document": document,
             "lines": document.lines.all(),
-            "receipt": document.receipt,
+            "receipt": receipt,
+            # An unpaid billing note: pay it by scanning (Thai QR Payment, PromptPay).
+            "promptpay_qr": promptpay_qr(document) if receipt is None else "",
             "payment": document.payment,
+            "etax": document.etax_xml.exclude(type_code="T07").first(),
         },
     )
 
@@ -131,6 +140,28 @@ def document_pdf(request: HttpRequest, pk: int) -> FileResponse:
         filename=f"{document.number}.pdf",
         content_type="application/pdf",
     )
+
+
+@login_required
+@staff_second_factor_required
+def document_xml(request: HttpRequest, pk: int) -> HttpResponse:
+    """The document's ETDA e-Tax XML (signed when a certificate is set), like the PDF.
+
+    To its owner or to finance (second factor, logged); 404 while it is being made or
+    when it failed (finance sees why in admin).
+    """
+    document = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
+    record = document.etax_xml.exclude(type_code="T07").first()
+    if record is None or not record.is_embeddable:
+        raise Http404(_("The e-Tax XML is not available."))
+    staff_read(
+        request,
+        subject_id=document.customer_id,
+        object_label=f"billing.document:{document.pk}:xml",
+    )
+    response = HttpResponse(record.xml.encode(), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{record.number}.xml"'
+    return response
 
 
 @login_required

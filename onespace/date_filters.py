@@ -30,3 +30,11 @@ def localdatetime(value: datetime.datetime | None, arg: str = "") -> str:
     if not isinstance(value, datetime.datetime):
         return thaidates.format_date(value)
     return thaidates.format_datetime(value, seconds=arg == "seconds")
+
+
+@register.filter
+def localmonth(value: datetime.date | None) -> str:
+    """A month: ``พ.ย. 2569`` in Thai, ``Nov 2026`` in English."""
+    if not isinstance(value, datetime.date):
+        return ""
+    return thaidates.format_month(value)

@@ -145,6 +145,22 @@ def restrict_runtime(connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
             if allowed is None:
                 continue
             table = model._meta.db_table
+            # A partitioned table's partitions (auditlog.partitions) are reached only
+            # through it: nobody but the owner holds any privilege on them.
+            cursor.execute(
+                """
+                SELECT format('REVOKE ALL ON %%s FROM %%s', c.oid::regclass,
+                              string_agg(DISTINCT CASE WHEN acl.grantee = 0 THEN 'PUBLIC'
+                                  ELSE quote_ident(pg_get_userbyid(acl.grantee)) END, ', '))
+                FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid,
+                     aclexplode(c.relacl) acl
+                WHERE i.inhparent = to_regclass(%s) AND acl.grantee <> c.relowner
+                GROUP BY c.oid
+                """,
+                [table],
+            )
+            for (statement,) in cursor.fetchall():
+                cursor.execute(statement)
             cursor.execute(
                 """
                 SELECT DISTINCT CASE WHEN acl.grantee = 0 THEN 'PUBLIC'

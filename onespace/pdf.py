@@ -42,6 +42,8 @@ from weasyprint.draw import text as weasyprint_text
 from weasyprint.text.ffi import FROM_UNITS, ffi, pango
 from weasyprint.text.fonts import FontConfiguration
 
+from onespace import metrics
+
 FONT_DIR = Path(fontpkg_sarabun.ROOT) / "files"
 # file:// URLs for @font-face; WeasyPrint embeds the glyphs a document uses.
 FONTS = {
@@ -315,16 +317,55 @@ def _write_glyph_maps(document: Any, pdf: Any) -> None:
         _object(pdf, obj["DescendantFonts"][0])["CIDToGIDMap"] = glyph_map.reference
 
 
+def _finish(document: Any, pdf: Any) -> None:
+    """WeasyPrint finisher: the glyph maps, and each associated file listed once.
+
+    WeasyPrint 70's PDF/A-3 writer lists an attachment in the catalog's /AF twice (from
+    the embedded-files name tree and from its file specification); PDF/A-3 wants it once.
+    """
+    _write_glyph_maps(document, pdf)
+    if "AF" in pdf.catalog:
+        seen: list[Any] = []
+        for reference in pdf.catalog["AF"]:
+            if reference not in seen:
+                seen.append(reference)
+        pdf.catalog["AF"] = pydyf.Array(seen)
+
+
 def html_to_pdf(
-    html: str | Sequence[str], *, base_url: str | None = None, font_css: bool = True
+    html: str | Sequence[str],
+    *,
+    base_url: str | None = None,
+    font_css: bool = True,
+    pdf_variant: str | None = None,
+    attachments: Sequence[Any] = (),
 ) -> bytes:
     """The PDF of ``html`` (A4 unless its CSS says otherwise) with an exact text layer.
 
     Several HTML documents are laid out one by one and their pages joined, so each counts
     its own pages (a tax document's original and copy). ``font_css`` adds Sarabun for every
     element; HTML that declares its own fonts (the tax documents) passes False and is
-    rendered as plain WeasyPrint renders it.
+    rendered as plain WeasyPrint renders it. ``pdf_variant`` (e.g. "pdf/a-3b") and
+    ``attachments`` (WeasyPrint ``Attachment``s) go to WeasyPrint's writer.
     """
+    with metrics.PDF_SECONDS.time():
+        return _html_to_pdf(
+            html,
+            base_url=base_url,
+            font_css=font_css,
+            pdf_variant=pdf_variant,
+            attachments=attachments,
+        )
+
+
+def _html_to_pdf(
+    html: str | Sequence[str],
+    *,
+    base_url: str | None,
+    font_css: bool,
+    pdf_variant: str | None,
+    attachments: Sequence[Any],
+) -> bytes:
     parts = [html] if isinstance(html, str) else list(html)
     # @font-face rules only load through a FontConfiguration shared by CSS and writer.
     font_config = FontConfiguration()
@@ -338,6 +379,14 @@ def html_to_pdf(
             for part in parts
         ]
         pages = [page for document in documents for page in document.pages]
-        return documents[0].copy(pages).write_pdf(finisher=_write_glyph_maps)  # type: ignore[no-any-return]
+        return (
+            documents[0]
+            .copy(pages)
+            .write_pdf(  # type: ignore[no-any-return]
+                finisher=_finish,
+                pdf_variant=pdf_variant,
+                attachments=list(attachments) or None,
+            )
+        )
     finally:
         _rendering.reset(token)

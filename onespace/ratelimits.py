@@ -28,6 +28,7 @@ from django_ratelimit.core import get_usage
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
+from onespace import metrics
 from onespace.client_ip import client_ip
 
 logger = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def rate_limit(
                     logger.exception("rate limit %s not checked: cache error", group)
                     wait = None
                 if wait is not None:
+                    metrics.RATE_LIMITED.labels(group).inc()
                     return too_many_requests(request, wait)
             return view(request, *args, **kwargs)
 
@@ -130,6 +132,7 @@ class _Throttle(BaseThrottle):
             return True
         if usage is not None and usage["should_limit"]:
             self.retry_after = max(int(usage["time_left"]), 1)
+            metrics.RATE_LIMITED.labels(f"api:{scope}").inc()
             return False
         return True
 

@@ -167,6 +167,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Requests by view and status with their latency, for /metrics (onespace.metrics).
+    "onespace.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -332,6 +334,7 @@ RATE_LIMITS = {
     "resend_verification": env_rate("RATE_LIMIT_RESEND_VERIFICATION", "5/h"),
     "data_export": env_rate("RATE_LIMIT_DATA_EXPORT", "5/h"),
     "ticket_create": env_rate("RATE_LIMIT_TICKET_CREATE", "20/h"),
+    "privacy_request": env_rate("RATE_LIMIT_PRIVACY_REQUEST", "10/h"),
     "attachment_upload": env_rate("RATE_LIMIT_ATTACHMENT_UPLOAD", "30/h"),
     "node_events": env_rate("RATE_LIMIT_NODE_EVENTS", "6000/m"),
     "access_check": env_rate("RATE_LIMIT_ACCESS_CHECK", "6000/m"),
@@ -375,6 +378,14 @@ STORAGES = {
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OneSpace <no-reply@onespace.co.th>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PRIVACY_CONTACT_EMAIL = "support@onespace.co.th"
+# Breach candidates opened automatically for the Privacy officer (PDPA s.37(4)): a spike
+# of sign-in lockouts (this many within the window; 0 turns it off) and staff access to a
+# node that no grant covered (auditlog violations).
+BREACH_CANDIDATE_LOCKOUTS = env_int("BREACH_CANDIDATE_LOCKOUTS", 20)
+BREACH_CANDIDATE_LOCKOUT_WINDOW = timedelta(
+    minutes=env_int("BREACH_CANDIDATE_LOCKOUT_WINDOW_MINUTES", 60)
+)
+BREACH_CANDIDATE_FROM_VIOLATIONS = env_bool("BREACH_CANDIDATE_FROM_VIOLATIONS", True)
 # Development prints emails on the console; production sends through SMTP unless told
 # otherwise (`check --deploy` refuses the console backend, mail.E001).
 _email_backend = env_str(
@@ -526,6 +537,11 @@ BILLING_SELLER = {
     ),
     "tax_id": env_str("BILLING_SELLER_TAX_ID", "0107536000315"),
     "branch": env_str("BILLING_SELLER_BRANCH", "00000"),
+    # ETDA e-Tax: the seller's address in parts (house number, postcode, and the 6-digit
+    # TISI sub-district code, whose first 4 and 2 digits are the district and province).
+    "building_number": env_str("BILLING_SELLER_BUILDING_NUMBER", "999"),
+    "postcode": env_str("BILLING_SELLER_POSTCODE", "10110"),
+    "subdistrict_code": env_str("BILLING_SELLER_SUBDISTRICT_CODE", "103901"),
 }
 # Lines per bill sent through POST /api/v1/invoices/: the PDF of one bill is rendered
 # in one task, and rendering time grows with the lines (10,000 took 52 seconds).
@@ -534,6 +550,25 @@ BILLING_INVOICE_MAX_LINES = env_int("BILLING_INVOICE_MAX_LINES", 100)
 # of the accounting period in which they were issued; the fiscal year ends on this day.
 BILLING_FISCAL_YEAR_END = env_month_day("BILLING_FISCAL_YEAR_END", "12-31")
 
+# ETDA e-Tax Invoice & e-Receipt (billing.etax). ETDA's XSDs, Schematron and code lists
+# (v2.1, not part of the project): each XML is validated against them and profile
+# addresses get their TISI codes from them; without the folder XML is built unvalidated.
+ETAX_SCHEMA_DIR = Path(
+    env_str(
+        "ETAX_SCHEMA_DIR",
+        str(BASE_DIR.parent / "shared" / "etda" / "e-tax-invoice-receipt-v2.1"),
+    )
+)
+# The company's certificate (PKCS#12) that signs every XML (XAdES-BES); without it the
+# XML is produced unsigned and admin says so.
+ETAX_CERT_FILE = env_str("ETAX_CERT_FILE", "")
+ETAX_CERT_PASSWORD = env_str("ETAX_CERT_PASSWORD", "")
+# "e-Tax Invoice by Email": the address every document email is also sent to.
+ETAX_BY_EMAIL_CC = env_str("ETAX_BY_EMAIL_CC", "")
+# PromptPay ID (13-digit tax ID, 10-digit phone or 15-digit e-wallet/biller ID): billing
+# notes carry a Thai QR Payment code for their amount.
+PROMPTPAY_ID = env_str("PROMPTPAY_ID", "")
+
 # --- auditlog -------------------------------------------------------------------------
 
 # Access logs, security events and node events are kept this long, then purged by
@@ -541,7 +576,13 @@ BILLING_FISCAL_YEAR_END = env_month_day("BILLING_FISCAL_YEAR_END", "12-31")
 # (system check auditlog.E001).
 AUDITLOG_RETENTION_DAYS = env_int("AUDITLOG_RETENTION_DAYS", 365)
 # Requests to these paths (and below them) are not logged; whole path segments match.
-AUDITLOG_SKIP_PATHS = env_list("AUDITLOG_SKIP_PATHS", "/static/,/healthz,/favicon.ico")
+AUDITLOG_SKIP_PATHS = env_list(
+    "AUDITLOG_SKIP_PATHS", "/static/,/healthz,/favicon.ico,/metrics"
+)
+# /healthz answers 503 once the access-log buffer has failed to flush for this long.
+AUDITLOG_HEALTH_FLUSH_SECONDS = env_int("AUDITLOG_HEALTH_FLUSH_SECONDS", 300)
+# Bearer token of the Prometheus scraper for /metrics; empty: /metrics answers 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 # Access-log records are buffered in memory and written in bulk this often; a hard
 # crash loses at most this much. 0 disables the background flush.
 AUDITLOG_FLUSH_INTERVAL = env_int("AUDITLOG_FLUSH_INTERVAL_MS", 1000) / 1000
@@ -565,6 +606,12 @@ SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 
 # --- policy ---------------------------------------------------------------------------
 
+# The key of the pseudonyms that name a person on acceptance, consent and erasure
+# records after the account is erased (policy.pseudonyms); empty means one derived from
+# SECRET_KEY, fine for development only. When rotating, move the old key to
+# PSEUDONYM_KEYS_OLD (comma-separated) so look-ups by address keep finding old rows.
+PSEUDONYM_KEY = env_str("PSEUDONYM_KEY", "")
+PSEUDONYM_KEYS_OLD = env_list("PSEUDONYM_KEYS_OLD")
 # Sign-up adds the acknowledgement of the notice in force and the optional consents.
 SIGNUP_FORM_CLASS = "policy.forms.SignupForm"
 # Notice emails about a new version are sent by background tasks, this many per task.

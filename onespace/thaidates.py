@@ -88,3 +88,10 @@ def format_datetime(value: datetime.datetime, *, seconds: bool = False) -> str:
     if is_thai():
         return f"{thai_date(moment)} {dateformat.format(moment, clock)}"
     return dateformat.format(moment, f"j F Y {clock}")
+
+
+def format_month(value: datetime.date) -> str:
+    """A month for a reader: ``พ.ย. 2569`` in Thai, ``Nov 2026`` otherwise."""
+    if is_thai():
+        return f"{MONTHS_SHORT[value.month - 1]} {buddhist_year(value)}"
+    return dateformat.format(value, "M Y")

@@ -5,14 +5,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
-from django.views.i18n import set_language
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
 
-from onespace import views
+from accounts import views as accounts_views
+from onespace import metrics, views
 
 # The <style> elements Redoc 2.5 (drf-spectacular-sidecar) adds while its bundle loads,
 # before it knows the nonce: an empty one and its scrollbar styles.
@@ -21,6 +21,11 @@ REDOC_STYLE_HASHES = [
     "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
     "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
 ]
+
+handler400 = "onespace.views.bad_request"
+handler403 = "onespace.views.permission_denied"
+handler404 = "onespace.views.page_not_found"
+handler500 = "onespace.views.server_error"
 
 api_v1 = [
     path("", include("auditlog.api")),
@@ -32,12 +37,18 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("i18n/setlang/", set_language, name="set_language"),
+    path("metrics", metrics.metrics, name="metrics"),
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("privacy/", include("policy.urls")),
     path("activity/", include("auditlog.urls")),
     path("billing/", include("billing.urls")),
     path("support/", include("support.urls")),
+    path(
+        "admin/dashboard/",
+        admin.site.admin_view(views.dashboard),
+        name="staff-dashboard",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -10,12 +10,21 @@ class PolicyConfig(AppConfig):
 
     def ready(self) -> None:
         from onespace import db_roles
-        from policy import checks, receivers, registry  # noqa: F401 - registers them
+        from policy import checks, receivers, registry, signals  # noqa: F401
 
         registry.autodiscover()
         user_logged_in.connect(
             receivers.remind_pending_closure,
             dispatch_uid="policy.remind_pending_closure",
+        )
+        from axes.signals import user_locked_out
+
+        user_locked_out.connect(
+            receivers.count_lockout, dispatch_uid="policy.count_lockout"
+        )
+        signals.daily_maintenance.connect(
+            receivers.on_daily_maintenance,
+            dispatch_uid="policy.on_daily_maintenance",
         )
         post_migrate.connect(
             receivers.copy_retention_settings,

@@ -62,3 +62,46 @@ def rights_settings(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
             )
         )
     return errors
+
+
+@register()
+def published_registry(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
+    """The "what we collect" table customers were told about matches the registry.
+
+    A new category, purpose, basis, retention, recipient or field reaches customers only
+    through a new notice version: until one is drafted (or scheduled with it), the live
+    registry must be what the version in force published.
+    """
+    from django.db import DatabaseError
+
+    from policy import snapshot
+    from policy.models import NoticeVersion
+
+    try:
+        in_force = NoticeVersion.objects.in_force()
+        if in_force is None or not in_force.registry_snapshot:
+            return []
+        live = snapshot.take()
+        changed = snapshot.differences(in_force.registry_snapshot, live)
+        if not changed:
+            return []
+        scheduled = NoticeVersion.objects.scheduled()
+        if scheduled is not None and not snapshot.differences(
+            scheduled.registry_snapshot, live
+        ):
+            return []
+        if NoticeVersion.objects.drafts().exists():
+            return []  # publishing the draft freezes the registry as it is now
+    except DatabaseError:
+        return []  # no database yet (before migrate): nothing published to compare
+    return [
+        Error(
+            f"The personal-data registry differs from what notice version "
+            f"{in_force.label} published, in: {', '.join(changed)}.",
+            hint=(
+                "Write a draft notice version describing the change and publish it: "
+                "the new table reaches customers with its announcement (policy clause 3)."
+            ),
+            id="policy.E020",
+        )
+    ]

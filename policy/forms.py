@@ -9,7 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from accounts import forms as accounts_forms
 from accounts.models import User
 from policy import services
-from policy.models import Acceptance, Breach, ConsentRecord, NoticeVersion
+from policy.models import (
+    Acceptance,
+    Breach,
+    ConsentRecord,
+    NoticeVersion,
+    PrivacyRequest,
+)
 from policy.registry import registry
 
 
@@ -134,6 +140,20 @@ class BreachForm(forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    change_reason = forms.CharField(
+        label=_("Reason for this change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Kept with the new version of the record, with your name and the time."
+        ),
+    )
+    is_candidate = forms.BooleanField(
+        label=_("Still a candidate (untick to confirm it as a breach)"), required=False
+    )
+    dismiss = forms.BooleanField(
+        label=_("Dismiss this candidate: it is not a breach"), required=False
+    )
 
     class Meta:
         model = Breach
@@ -147,6 +167,7 @@ class BreachForm(forms.ModelForm):
             "people_affected",
             "affected_customers",
             "notified_regulator_at",
+            "is_candidate",
         )
         error_messages = {
             "detected_at": {
@@ -178,4 +199,54 @@ class BreachForm(forms.ModelForm):
                 "became_aware_at",
                 _("Becoming aware cannot come before the detection."),
             )
+        if cleaned.get("dismiss") and not (cleaned.get("change_reason") or "").strip():
+            self.add_error(
+                "change_reason", _("Say why this candidate is not a breach.")
+            )
         return cleaned
+
+
+class PrivacyRequestForm(forms.Form):
+    """A request to use a PDPA right: from anyone, or from the signed-in customer."""
+
+    right = forms.ChoiceField(
+        label=_("What do you ask for?"), choices=PrivacyRequest.Right.choices
+    )
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(
+        label=_("Your email address"),
+        help_text=_("We send a code to this address to confirm it is yours."),
+    )
+    about_email = forms.EmailField(
+        label=_("The account this is about, if it is not yours"),
+        required=False,
+        help_text=_(
+            "Asking for someone else? We will ask for documents that show you may."
+        ),
+    )
+    details = forms.CharField(
+        label=_("Details"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def __init__(self, *args: Any, customer: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if customer is not None:
+            # A signed-in customer asks about their own account: name and address are known.
+            for name in ("name", "email", "about_email"):
+                del self.fields[name]
+
+
+class PrivacyRequestCodeForm(forms.Form):
+    """The six-digit code emailed to the requester."""
+
+    code = forms.RegexField(
+        label=_("Code from the email"),
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": _("Enter the six digits from the email.")},
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}
+        ),
+    )

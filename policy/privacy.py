@@ -1,6 +1,8 @@
 """Personal data of the policy app: acceptance records, consents, notice emails."""
 
+from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 from django.core.files.storage import storages
 from django.db import models
@@ -14,7 +16,17 @@ from policy.models import (
     BreachNotice,
     ConsentRecord,
     DataExport,
+    ErasureRecord,
+    LegalHold,
+    LegalHoldEvent,
+    MarketingDelivery,
+    MarketingEmail,
     NoticeDelivery,
+    NoticeVersion,
+    PrivacyRequest,
+    ProcessingObjection,
+    RecordVersion,
+    RetentionSetting,
 )
 
 
@@ -154,6 +166,99 @@ class BreachNoticeData(privacy.Category):
     export_fields = ("breach__detected_at", "breach__description", "sent_at")
 
 
+@privacy.register
+class PrivacyRequestData(privacy.Category):
+    """Requests to use a right under PDPA s.30-36: who asked, for what, and our answer."""
+
+    key = "policy-privacy-request"
+    name = _("Your privacy requests and our answers")
+    model = PrivacyRequest
+    fields = ("name", "email", "about_email", "details", "reply", "extension_reason")
+    purpose = _(
+        "Confirm who you are, answer your request within the legal time and prove "
+        "that we did (PDPA s.30-36, s.39)"
+    )
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = timedelta(days=3 * 365)
+    retention_reason = _(
+        "Kept three years after the request is closed as proof of the answer; kept "
+        "when the account is erased, since an erasure request is itself proven by it"
+    )
+    retention_from = "closed_at"
+    subject = "customer"
+    erasure = privacy.Erasure.RETAIN
+    export_fields = (
+        "right",
+        "filed_at",
+        "identity_confirmed_at",
+        "due_on",
+        "extended_to",
+        "outcome",
+        "refusal_ground",
+        "closed_at",
+    )
+
+
+@privacy.register
+class ProcessingObjectionData(privacy.Category):
+    """Uses of your data you objected to or restricted (PDPA s.32, s.34)."""
+
+    key = "policy-objection"
+    name = _("Uses you objected to or restricted")
+    model = ProcessingObjection
+    fields = ()
+    purpose = _("Stop the uses you objected to or restricted (PDPA s.32, s.34)")
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = None
+    retention_reason = _("Kept while the account exists")
+    subject = "customer"
+    erasure = privacy.Erasure.DELETE
+    export_fields = ("purpose", "recorded_at", "lifted_at")
+
+
+@privacy.register
+class MarketingDeliveryData(privacy.Category):
+    """Which news and offers emails a customer was sent (with their consent)."""
+
+    key = "policy-marketing-email"
+    name = _("News and offers emails sent to you")
+    model = MarketingDelivery
+    fields = ()
+    purpose = _("Send news and offers you agreed to, once each (PDPA s.19)")
+    legal_basis = privacy.Basis.CONSENT
+    retention = timedelta(days=365)
+    retention_reason = _("Kept one year to avoid sending the same email twice")
+    retention_from = "sent_at"
+    subject = "customer"
+    erasure = privacy.Erasure.DELETE
+    export_fields = ("email__subject_th", "sent_at")
+
+
+privacy.not_personal(
+    MarketingEmail,
+    "subject_th",
+    "body_th",
+    "subject_en",
+    "body_en",
+    reason=_("The company's own newsletter text, the same for every recipient"),
+)
+
+privacy.not_personal(
+    RecordVersion,
+    "data",
+    "reason",
+    reason=_(
+        "Staff's history of a breach or disclosure record: the record's own fields, "
+        "customers only as ids, as in the record itself"
+    ),
+)
+
+privacy.not_personal(
+    PrivacyRequest,
+    "code_hash",
+    reason=_("A keyed hash of a one-time code; it identifies no one"),
+)
+
 privacy.not_personal(
     Breach,
     "description",
@@ -167,4 +272,110 @@ privacy.not_personal(
     DataExport,
     "file_name",
     reason=_("A random name the portal gives the ZIP in private storage"),
+)
+
+
+@privacy.register
+class ErasureRecordData(privacy.Category):
+    """When a customer asked to close the account, and what erasure did (PDPA s.33)."""
+
+    key = "policy-erasure-record"
+    name = _("Account closure requests")
+    model = ErasureRecord
+    # After erasure the person is named only by the keyed hash of the address.
+    fields = ("pseudonym",)
+    export_fields = ("requested_at", "erase_after", "cancelled_at", "erased_at")
+    purpose = _("Carry out and prove an account closure you asked for (PDPA s.33)")
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = None
+    retention_reason = _(
+        "Kept as proof that the closure was done; it holds counts and a keyed hash of "
+        "the address, never the erased data"
+    )
+    subject = "customer"
+    erasure = privacy.Erasure.RETAIN
+
+    @classmethod
+    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+        """Dates only: the pseudonym says nothing to the customer."""
+        rows = cls.for_subject(user).order_by("pk").values("pk", *cls.export_fields)
+        yield from rows.iterator(chunk_size=2000)
+
+
+privacy.not_personal(
+    ErasureRecord,
+    "counts",
+    reason=_("How many rows each category's erasure touched: numbers, not data"),
+)
+privacy.not_personal(
+    DataExport,
+    "counts",
+    reason=_("How many rows of each category an export held: numbers, not data"),
+)
+privacy.not_personal(
+    Breach,
+    "categories",
+    "measures",
+    reason=_(
+        "Registry category keys and the measures taken: about the incident, not a person"
+    ),
+)
+privacy.no_personal_data(
+    Breach,
+    reason=_(
+        "An incident as the privacy officer records it; the people told are in "
+        "'Security incidents you were told about'"
+    ),
+)
+privacy.not_personal(
+    NoticeVersion,
+    "text_th",
+    "text_en",
+    "summary_th",
+    "summary_en",
+    "registry_snapshot",
+    reason=_("The notice text is the company's own writing, the same for everyone"),
+)
+privacy.no_personal_data(
+    NoticeVersion, reason=_("The published versions of the privacy notice")
+)
+privacy.no_personal_data(
+    RetentionSetting,
+    reason=_("Retention periods the database's purge functions read"),
+)
+
+
+@privacy.register
+class LegalHoldData(privacy.Category):
+    """Preservation orders naming a customer or a node: what must be kept, and why."""
+
+    key = "policy-legal-hold"
+    name = _("Legal holds")
+    model = LegalHold
+    fields = ("node_id", "reason", "order_reference", "release_reason")
+    purpose = _(
+        "Keep data that an order of a court or an authority requires us to preserve "
+        "(Computer-related Crime Act s.26)"
+    )
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = None
+    retention_reason = _(
+        "Kept as proof that the order was followed; the data it holds is released "
+        "to the normal retention when the hold ends"
+    )
+    subject = "customer"
+    erasure = privacy.Erasure.RETAIN
+    # An order to preserve is not told to the person it concerns (like a restricted
+    # disclosure): not exported, not erased person by person.
+    per_person = False
+
+
+privacy.not_personal(
+    LegalHoldEvent,
+    "state",
+    reason=_("The hold as it stood after each change, kept as its history"),
+)
+privacy.no_personal_data(
+    LegalHoldEvent,
+    reason=_("The history of each legal hold: who placed or released it, and when"),
 )

@@ -33,6 +33,10 @@ PRIVACY_OFFICER_PERMISSIONS = (
     "notify_breach",
     "view_processing_record",
     "view_breachnotice",
+    "view_privacyrequest",
+    "change_privacyrequest",
+    "view_processingobjection",
+    "change_processingobjection",
 )
 
 
@@ -109,3 +113,21 @@ def copy_retention_settings(sender: Any, using: str = "default", **kwargs: Any) 
         RetentionSetting.objects.using(using).update_or_create(
             key=name, defaults={"value": str(value)}
         )
+
+
+def on_daily_maintenance(sender: Any, **kwargs: Any) -> dict[str, int]:
+    """Daily: privacy-request reminders and overdue emails; missed breach-clock alerts."""
+    from policy.services import send_breach_alerts, send_request_reminders
+
+    return {
+        "privacy-request-emails": send_request_reminders(),
+        # A backstop for the deferred alert tasks (a worker that was down).
+        "breach-clock-alerts": send_breach_alerts(),
+    }
+
+
+def count_lockout(sender: Any, request: Any = None, **kwargs: Any) -> None:
+    """axes locked an account out: a spike of lockouts opens a breach candidate."""
+    from policy.services import count_lockout as count
+
+    count()

@@ -27,7 +27,9 @@ are wrong for its data.
 
 from collections.abc import Iterable, Iterator
 from contextlib import closing
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from importlib import import_module
 from itertools import islice
 from typing import Any, ClassVar
 
@@ -81,6 +83,9 @@ class Category:
     # The datetime field the retention period runs from; "" means the retention purge
     # leaves this category alone (its rows go when the account is erased).
     retention_from: ClassVar[str] = ""
+    # False when rows name a person only by a record id (e.g. the task queue): nothing
+    # to export or erase person by person; the rows go with the retention purge.
+    per_person: ClassVar[bool] = True
     # Templates get the class itself, not an instance made by calling it.
     do_not_call_in_templates: ClassVar[bool] = True
 
@@ -110,6 +115,8 @@ class Category:
     def for_subject(cls, user: models.Model) -> models.QuerySet:
         """Rows of this category that are about ``user``."""
         manager = cls.model._default_manager
+        if not cls.per_person:
+            return manager.none()
         if not cls.subject:
             return manager.filter(pk=user.pk)
         return manager.filter(**{cls.subject: user})
@@ -127,6 +134,9 @@ class Category:
         rows = cls.for_subject(user)
         if cls.erasure == Erasure.RETAIN:
             return 0
+        held = _held_q(cls)
+        if held is not None:  # a legal hold keeps these rows as they are
+            rows = rows.exclude(held)
         if cls.erasure == Erasure.DELETE:
             count, _deleted = rows.delete()
             return count
@@ -140,6 +150,9 @@ class Category:
         expired = cls.model._default_manager.filter(
             **{f"{cls.retention_from}__lt": now - cls.retention}
         )
+        held = _held_q(cls, now)
+        if held is not None:  # a legal hold keeps these rows past their retention
+            expired = expired.exclude(held)
         if cls.erasure == Erasure.ANONYMISE:
             return expired.update(**cls.anonymised_values())
         count, _deleted = expired.delete()
@@ -158,6 +171,18 @@ class Category:
             else:
                 values[name] = ""
         return values
+
+
+def _held_q(category: type[Category], now: datetime | None = None) -> Any:
+    from policy.services.holds import held_q
+
+    return held_q(category, now)
+
+
+def overrides(category: type[Category], method: str) -> bool:
+    """Whether ``category`` replaces the default ``export``/``erase``/``purge_expired``."""
+    own = getattr(category, method).__func__  # type: ignore[attr-defined]
+    return own is not getattr(Category, method).__func__  # type: ignore[attr-defined]
 
 
 # The policy's definition: data that identifies or contacts a person. A text-like field
@@ -203,6 +228,8 @@ class Registry:
         self._registry: dict[str, type[Category]] = {}
         # (model label, field name) -> why a personal-looking field is not personal data.
         self.not_personal: dict[tuple[str, str], StrOrPromise] = {}
+        # model label -> why a model (of any installed app) holds no personal data.
+        self.models_without_personal_data: dict[str, StrOrPromise] = {}
 
     def register(self, category: type[Category]) -> type[Category]:
         if not category.key:
@@ -237,20 +264,51 @@ class Registry:
             model._meta.get_field(name)  # fails loudly on a typo
             self.not_personal[(model._meta.label_lower, name)] = reason
 
-    def uncovered_fields(self, app_labels: Iterable[str]) -> list[str]:
-        """Personal-looking fields of these apps' models that no category declares."""
+    def declare_no_personal_data(
+        self, model: type[models.Model], *, reason: StrOrPromise
+    ) -> None:
+        if not reason:
+            raise ValueError("Say why the model holds no personal data")
+        self.models_without_personal_data[model._meta.label_lower] = reason
+
+    @staticmethod
+    def _models(app_labels: Iterable[str] | None) -> list[type[models.Model]]:
         from django.apps import apps
 
+        if app_labels is None:
+            found = list(apps.get_models())  # every installed app, ours or not
+        else:
+            found = [
+                model
+                for label in app_labels
+                for model in apps.get_app_config(label).get_models()
+            ]
+        return [model for model in found if not model._meta.proxy]
+
+    def undeclared_models(self, app_labels: Iterable[str] | None = None) -> list[str]:
+        """Models neither in a category nor declared to hold no personal data."""
+        declared = {category.model._meta.label_lower for category in self}
+        declared |= set(self.models_without_personal_data)
+        return [
+            model._meta.label
+            for model in self._models(app_labels)
+            if model._meta.label_lower not in declared
+        ]
+
+    def uncovered_fields(self, app_labels: Iterable[str] | None = None) -> list[str]:
+        """Fields no category declares and no ``not_personal`` explains: personal-looking
+        ones, and every free-form ``TextField`` or ``JSONField`` (whatever its name: such a
+        column can hold anything, so someone has to say what it holds)."""
         covered = self.covered_fields() | set(self.not_personal)
         missing = []
-        for label in app_labels:
-            for model in apps.get_app_config(label).get_models():
-                if model._meta.proxy:
+        for model in self._models(app_labels):
+            for field in model._meta.local_concrete_fields:
+                key = (model._meta.label_lower, field.name)
+                if key in covered:
                     continue
-                for field in model._meta.local_concrete_fields:
-                    key = (model._meta.label_lower, field.name)
-                    if key not in covered and looks_personal(field):
-                        missing.append(f"{model._meta.label}.{field.name}")
+                free_form = isinstance(field, models.TextField | models.JSONField)
+                if free_form or looks_personal(field):
+                    missing.append(f"{model._meta.label}.{field.name}")
         return missing
 
     def covered_fields(self) -> set[tuple[str, str]]:
@@ -275,9 +333,16 @@ def not_personal(model: type[models.Model], *fields: str, reason: StrOrPromise) 
     registry.declare_not_personal(model, *fields, reason=reason)
 
 
+def no_personal_data(model: type[models.Model], *, reason: StrOrPromise) -> None:
+    """Declare that ``model`` (of any installed app) holds no personal data, and why."""
+    registry.declare_no_personal_data(model, reason=reason)
+
+
 def autodiscover() -> None:
-    """Import every installed app's ``privacy`` module, as admin does with ``admin``."""
+    """Import every installed app's ``privacy`` module, as admin does with ``admin``,
+    and ``onespace.privacy`` (Django's and third-party apps configured project-wide)."""
     autodiscover_modules("privacy", register_to=registry)
+    import_module("onespace.privacy")
 
 
 def _column_label(model: type[models.Model], column: str) -> str:
@@ -298,6 +363,102 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:79] + "…"
 
 
+def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
+    """Every category with how many rows it holds about ``user`` and a preview of the newest.
+
+    One query counts every category and one fetches the previews of every category that
+    exports with the default (a UNION ALL, each row as a JSON object), so the page costs
+    the same at five years of history as at one; a category with its own ``export``
+    adds one query for its preview.
+    """
+    from django.db.models import F, Func, IntegerField, JSONField, Value
+    from django.db.models.functions import JSONObject
+
+    categories = list(registry)
+    counts: dict[str, int] = {}
+    counters = [
+        category.for_subject(user)
+        .order_by()
+        .values(
+            key=Value(category.key),
+            n=Func(Value(1), function="COUNT", output_field=IntegerField()),
+        )
+        for category in categories
+    ]
+    if counters:
+        union = counters[0].union(*counters[1:], all=True)
+        counts = {row["key"]: row["n"] for row in union}
+    plain = [category for category in categories if _exports_by_default(category)]
+    previews: dict[str, list[dict[str, Any]]] = {key.key: [] for key in plain}
+    members = [
+        category.model._default_manager.filter(
+            pk__in=category.for_subject(user).order_by("-pk").values("pk")[:limit]
+        )
+        .order_by()
+        .values(
+            key=Value(category.key),
+            row=JSONObject(**{column: F(column) for column in _columns(category)}),
+        )
+        for category in plain
+    ]
+    if members:
+        union = members[0].union(*members[1:], all=True)
+        for found in union:
+            category = registry[found["key"]]
+            row = found["row"]
+            if isinstance(row, str):  # a backend that returns the JSON as text
+                row = JSONField().to_python(row)
+            previews[found["key"]].append(
+                {c: _from_json(category.model, c, row[c]) for c in _columns(category)}
+            )
+    result = []
+    for category in categories:
+        if category.key in previews:
+            rows = sorted(previews[category.key], key=lambda r: r["pk"], reverse=True)
+            preview = [
+                [(_column_label(category.model, k), _short(v)) for k, v in row.items()]
+                for row in rows
+            ]
+        else:
+            preview = preview_rows(category, user, limit=limit)
+        result.append(
+            {"category": category, "count": counts[category.key], "preview": preview}
+        )
+    return result
+
+
+def _exports_by_default(category: type[Category]) -> bool:
+    return getattr(category.export, "__func__", None) is Category.export.__func__  # type: ignore[attr-defined]
+
+
+def _columns(category: type[Category]) -> tuple[str, ...]:
+    return ("pk", *category.export_fields, *category.fields)
+
+
+def _from_json(model: type[models.Model], column: str, value: Any) -> Any:
+    """A value read back from JSON as the model field gives it (datetimes, decimals, dates)."""
+    if value is None:
+        return None
+    field: Any = model._meta.pk
+    if column != "pk":
+        for part in column.split("__"):
+            field = model._meta.get_field(part)
+            if field.is_relation and field.related_model is not None:
+                model = field.related_model
+        if field.is_relation:
+            field = field.target_field
+    if isinstance(field, models.DateTimeField):
+        parsed = field.to_python(value)
+        if parsed is not None and parsed.tzinfo is None:  # SQLite keeps UTC, naive
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed
+    if isinstance(field, models.DecimalField):
+        return Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
+    if isinstance(field, models.JSONField):
+        return value
+    return field.to_python(value)  # UUIDs (SQLite keeps hex), dates, booleans (0/1)
+
+
 def preview_rows(
     category: type[Category], user: models.Model, *, limit: int = 3
 ) -> list[list[tuple[str, str]]]:
@@ -306,8 +467,8 @@ def preview_rows(
     The newest rows when the category exports with the default; otherwise the first rows
     of its own ``export`` (which may leave columns out on purpose, e.g. password hashes).
     """
-    if getattr(category.export, "__func__", None) is Category.export.__func__:  # type: ignore[attr-defined]
-        columns = ("pk", *category.export_fields, *category.fields)
+    if _exports_by_default(category):
+        columns = _columns(category)
         rows: list[dict[str, Any]] = list(
             category.for_subject(user).order_by("-pk").values(*columns)[:limit]
         )

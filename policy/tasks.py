@@ -8,7 +8,13 @@ from django.tasks import task
 from accounts.models import User
 from accounts.services import send_password_reminders
 from policy import services, signals
-from policy.models import Breach, DataExport, ErasureRecord, NoticeVersion
+from policy.models import (
+    Breach,
+    DataExport,
+    ErasureRecord,
+    MarketingEmail,
+    NoticeVersion,
+)
 
 
 @task
@@ -59,6 +65,28 @@ def run_daily_maintenance() -> dict[str, int]:
     counts: dict[str, int] = services.purge_expired()
     # Policy 1.1: passwords are changed every 3 months; remind before they expire.
     counts["password-reminders"] = send_password_reminders()
+    # Customers who joined or verified after a version was announced, before it takes
+    # effect, are told too.
+    counts["late-notice-emails"] = services.announce_to_late_joiners()
     for _receiver, result in signals.daily_maintenance.send(sender=None):
         counts.update(cast("dict[str, int]", result or {}))
     return counts
+
+
+@task
+def send_marketing_batch(email_id: int, customer_ids: list[int]) -> int:
+    """Send one marketing email to a batch; customers who withdrew meanwhile are skipped."""
+    email = MarketingEmail.objects.get(pk=email_id)
+    sent = 0
+    for customer in User.objects.filter(pk__in=customer_ids):
+        sent += services.send_marketing_email(email, customer)
+    return sent
+
+
+@task
+def alert_breach_clock(breach_id: int) -> int:
+    """At 24, 48 and 66 hours after awareness: email the Privacy officers if still untold."""
+    breach = Breach.objects.filter(pk=breach_id).first()
+    if breach is None:
+        return 0
+    return services.send_breach_alerts(breach)

@@ -31,4 +31,8 @@ urlpatterns = [
         views.close_account_cancel,
         name="close-account-cancel",
     ),
+    path("requests/new/", views.request_create, name="request-create"),
+    path("requests/<uuid:public_id>/", views.request_detail, name="request-detail"),
+    path("requests/<uuid:public_id>/code/", views.request_code, name="request-code"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -1,5 +1,6 @@
 """Public notice pages, the acceptance gate and the customer's privacy page."""
 
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,23 +14,37 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from onespace.pagination import paginate
 from onespace.ratelimits import rate_limit
 from onespace.redirects import safe_next_url
-from policy import current, services
+from policy import current, services, snapshot
 from policy.diff import word_diff
-from policy.forms import AcceptForm, CloseAccountForm, ConsentForm
+from policy.forms import (
+    AcceptForm,
+    CloseAccountForm,
+    ConsentForm,
+    PrivacyRequestCodeForm,
+    PrivacyRequestForm,
+)
 from policy.middleware import (
     CLOSE_ACCOUNT_VIEW,
     EXPORT_VIEW,
     needs_acceptance,
     remember_accepted,
 )
-from policy.models import Acceptance, ConsentRecord, DataExport, NoticeVersion
-from policy.registry import preview_rows, registry
+from policy.models import (
+    Acceptance,
+    ConsentRecord,
+    DataExport,
+    NoticeVersion,
+    PrivacyRequest,
+)
+from policy.registry import holdings
 
 
 def _published_or_404(label: str) -> NoticeVersion:
@@ -54,7 +69,8 @@ def notice(request: HttpRequest) -> HttpResponse:
         {
             "version": version,
             "scheduled": NoticeVersion.objects.scheduled(),
-            "categories": list(registry),
+            # The table as published with the version in force, not the live registry.
+            "categories": snapshot.published_categories(version),
         },
     )
 
@@ -224,21 +240,14 @@ def _optional_url(name: str) -> str:
 
 
 def _rights_links() -> dict[str, str]:
-    """Where the other rights are exercised, by URL name of the apps that provide them."""
-    ticket = _optional_url("support:ticket-create")
-
-    def privacy_request(right: str) -> str:
-        return (
-            f"{ticket}?{urlencode({'kind': 'privacy', 'privacy_right': right})}"
-            if ticket
-            else ""
-        )
-
+    """Where the other rights are exercised: editing pages of other apps, privacy requests."""
+    requests = reverse("policy:request-create")
     return {
         "profile_url": _optional_url("accounts:profile"),
         "billing_profiles_url": _optional_url("billing:profile-list"),
-        "objection_url": privacy_request("objection"),
-        "restriction_url": privacy_request("restriction"),
+        "objection_url": f"{requests}?{urlencode({'right': 'objection'})}",
+        "restriction_url": f"{requests}?{urlencode({'right': 'restriction'})}",
+        "request_url": requests,
     }
 
 
@@ -246,14 +255,7 @@ def _rights_links() -> dict[str, str]:
 def my_data(request: HttpRequest) -> HttpResponse:
     """Category by category: what we hold about the customer, why, on what basis, how long."""
     customer: Any = request.user
-    rows = [
-        {
-            "category": category,
-            "count": category.for_subject(customer).count(),
-            "preview": preview_rows(category, customer),
-        }
-        for category in registry
-    ]
+    rows = holdings(customer)
     return render(
         request,
         "policy/my_data.html",
@@ -280,9 +282,11 @@ def export(request: HttpRequest) -> HttpResponse:
             ),
         )
         return redirect("policy:export")
-    exports = DataExport.objects.filter(customer=customer)[:20]
+    exports = DataExport.objects.filter(customer=customer)  # newest first, then pk
     return render(
-        request, "policy/export.html", {"exports": exports, "now": timezone.now()}
+        request,
+        "policy/export.html",
+        {"now": timezone.now(), **paginate(request, exports)},
     )
 
 
@@ -347,3 +351,91 @@ def close_account_cancel(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, _("Your account will not be closed."))
     return redirect("policy:my-data")
+
+
+# --- Privacy requests from anyone (PDPA s.30-36) -----------------------------------------
+
+
+def _requesting_customer(request: HttpRequest) -> Any:
+    user: Any = request.user
+    return user if user.is_authenticated and not user.is_staff else None
+
+
+@rate_limit("privacy_request")
+def request_create(request: HttpRequest) -> HttpResponse:
+    """File a privacy request: customers, former customers, people without an account."""
+    customer = _requesting_customer(request)
+    form = PrivacyRequestForm(
+        request.POST or None,
+        customer=customer,
+        initial={"right": request.GET.get("right", "")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            privacy_request = services.file_request(
+                right=data["right"],
+                name=data.get("name") or (customer.full_name if customer else ""),
+                email=data.get("email") or (customer.email if customer else ""),
+                about_email=data.get("about_email") or "",
+                details=data["details"],
+                language=translation.get_language() or "th",
+                customer=customer,
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("policy:request-detail", privacy_request.public_id)
+    return render(request, "policy/request_form.html", {"form": form})
+
+
+@rate_limit("privacy_request")
+def request_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Where the request stands; the code form until the address is confirmed."""
+    privacy_request = get_object_or_404(PrivacyRequest, public_id=public_id)
+    form = PrivacyRequestCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.confirm_email(privacy_request, form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error("code", error.messages)
+        else:
+            messages.success(request, _("Thank you: your email address is confirmed."))
+            return redirect("policy:request-detail", privacy_request.public_id)
+    return render(
+        request,
+        "policy/request_detail.html",
+        {
+            "privacy_request": privacy_request,
+            "form": form,
+            "privacy_contact": settings.PRIVACY_CONTACT_EMAIL,
+        },
+    )
+
+
+@require_POST
+@rate_limit("privacy_request")
+def request_code(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Send a new code to the requester's address."""
+    privacy_request = get_object_or_404(PrivacyRequest, public_id=public_id)
+    services.send_code(privacy_request)
+    messages.info(request, _("We sent a new code. Check your email."))
+    return redirect("policy:request-detail", privacy_request.public_id)
+
+
+# --- Marketing email: one-click unsubscribe (RFC 8058) ------------------------------------
+
+
+# The mail provider's one-click POST carries no CSRF token; the signed token in the URL
+# is what authorises it, and all it can do is withdraw a consent.
+@csrf_exempt
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET: a button to stop marketing email; POST: withdraw the consent, no sign-in needed."""
+    customer = services.customer_for_token(token)
+    if customer is None:
+        return render(request, "policy/unsubscribe.html", {"invalid": True}, status=404)
+    if request.method == "POST":
+        services.unsubscribe(customer, request=request)
+        return render(request, "policy/unsubscribe.html", {"done": True})
+    return render(request, "policy/unsubscribe.html", {"token": token})

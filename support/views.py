@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_second_factor_required
+from onespace.pagination import paginate
 from onespace.ratelimits import rate_limit
 from policy.signals import staff_read
 from support import services
@@ -28,8 +29,10 @@ def _has_files(request: HttpRequest) -> bool:
 @login_required
 @require_GET
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    tickets = Ticket.objects.filter(customer=request.user).order_by("-updated_at")  # type: ignore[misc]
-    return render(request, "support/ticket_list.html", {"tickets": tickets})
+    tickets = Ticket.objects.filter(customer=request.user)  # type: ignore[misc]
+    # Newest activity first; the pk keeps equal times in one order across pages.
+    tickets = tickets.order_by("-updated_at", "-pk")
+    return render(request, "support/ticket_list.html", paginate(request, tickets))
 
 
 @login_required

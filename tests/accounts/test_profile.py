@@ -89,3 +89,27 @@ def test_bad_profile_input_changes_nothing(signed_in, alice, bob, overrides, fie
 
 def test_profile_needs_sign_in(client):
     assert client.get(PROFILE).url.startswith(reverse("accounts:login"))
+
+
+def test_queued_verification_tasks_carry_the_account_id_not_the_address(
+    signed_in, alice, settings, django_capture_on_commit_callbacks
+):
+    """Task rows of the database queue hold ids: the address is read when the task runs."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(PROFILE, _data(alice, email="alice.new@example.com"))
+    [row] = DBTaskResult.objects.all()
+    assert row.task_path == "accounts.tasks.send_verification_email"
+    assert "@" not in str(row.args_kwargs)
+    assert row.args_kwargs["args"] == [alice.pk]
+    alice.refresh_from_db()
+    assert alice.pending_email == "alice.new@example.com"
+    # Run the queued task: the link goes to the pending address.
+    row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"])
+    assert mail.outbox[-1].to == ["alice.new@example.com"]
+    path = re.search(r"(/accounts/verify/[^/\s]+/)", mail.outbox[-1].body)[1]
+    signed_in.get(path)
+    alice.refresh_from_db()
+    assert (alice.email, alice.pending_email) == ("alice.new@example.com", "")

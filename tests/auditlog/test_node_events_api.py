@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -13,6 +14,7 @@ from accounts import roles
 from accounts.models import ServiceToken
 from auditlog import services
 from auditlog.models import NodeEvent
+from policy.models import Breach
 from tests.auditlog.conftest import make_event
 
 URL = "/api/v1/node-events/"
@@ -185,9 +187,17 @@ def test_staff_console_access_without_grant_is_a_violation_emailed_to_privacy_of
         response = _client(node_token).post(URL, [event], format="json")
     assert response.json()["violations"] == [event["event_id"]]
     assert NodeEvent.objects.get().is_violation is True
-    assert [m.to for m in mail.outbox] == [[privacy_officer.email]]
+    # The violation, then the breach candidate it opened (policy, PDPA s.37(4)).
+    assert [m.to for m in mail.outbox] == [[privacy_officer.email]] * 2
     assert event["node_id"] in mail.outbox[0].body
     assert mail.outbox[0].alternatives
+    candidate = Breach.objects.get(is_candidate=True)
+    assert candidate.source == "auditlog-violation"
+    assert event["node_id"] in candidate.description
+    assert list(candidate.affected_customers.all()) == [alice]
+    assert reverse("admin:policy_breach_change", args=[candidate.pk]) in (
+        mail.outbox[1].body
+    )
 
 
 def test_violation_email_is_in_the_officers_language(

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from auditlog import buffer, services
 from auditlog.models import AccessGrant, AccessLog, SecurityEvent
+from onespace.pagination import PER_PAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +70,9 @@ def test_node_activity_shows_90_days_and_paginates(client, alice):
     first = client.get(reverse("auditlog:node-event-list"))
     assert all(e.node_id != "old-node" for e in first.context["page"])
     assert first.context["page"].paginator.count == 60
-    assert len(first.context["page"]) == 50
-    second = client.get(reverse("auditlog:node-event-list"), {"page": 2})
-    assert len(second.context["page"]) == 10
+    assert len(first.context["page"]) == PER_PAGE
+    last = client.get(reverse("auditlog:node-event-list"), {"page": 3})
+    assert len(last.context["page"]) == 60 - 2 * PER_PAGE
 
 
 def test_pages_are_in_thai_by_default_and_english_on_request(client, alice):

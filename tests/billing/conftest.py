@@ -76,3 +76,28 @@ def tax_invoice(billing_note, django_capture_on_commit_callbacks):
             net_received=billing_note.total,
         )
     return payment.tax_invoices.get()
+
+
+@pytest.fixture
+def etda(settings):
+    """ETDA's e-Tax v2.1 release beside the project (../shared/etda/), or skip (fail in CI).
+
+    Returns the folder holding ETDA's validate.py; settings.ETAX_SCHEMA_DIR points at
+    its schemas, so the app validates against them and maps addresses with its code lists.
+    """
+    import os
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    from tests.conftest import skip_or_fail
+
+    folder = Path(
+        os.environ.get(
+            "ETDA_DIR", str(django_settings.BASE_DIR.parent / "shared" / "etda")
+        )
+    )
+    if not (folder / "validate.py").exists():
+        skip_or_fail(f"ETDA's e-Tax schemas and validator are not at {folder}")
+    settings.ETAX_SCHEMA_DIR = folder / "e-tax-invoice-receipt-v2.1"
+    return folder

@@ -63,6 +63,8 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
         BreachNotice,
         ConsentRecord,
         DataExport,
+        MarketingDelivery,
+        MarketingEmail,
         NoticeDelivery,
         NoticeVersion,
     )
@@ -107,6 +109,18 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
         risk=Breach.Risk.RISK,
     )
     BreachNotice.objects.create(breach=breach, customer=user)
+    privacy_request = policy_services.file_request(
+        right="objection",
+        name=legal_name,
+        email=user.email,
+        details=f"Stop marketing to {legal_name}",
+        customer=user,
+    )
+    policy_services.record_objection(user, purpose="marketing", request=privacy_request)
+    newsletter = MarketingEmail.objects.first() or MarketingEmail.objects.create(
+        subject_th="ข่าว", body_th="ข่าว", subject_en="News", body_en="News"
+    )
+    MarketingDelivery.objects.create(email=newsletter, customer=user)
     ua = f"Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0 {user.full_name}"
     chain.append(
         AccessLog,
@@ -187,8 +201,16 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
         lines=[billing_services.LineInput("Cloud server", Decimal(1), Decimal(100))],
     )
     billing_services.record_payment(
-        note, received_on=note.issued_on, net_received=note.total
+        note,
+        received_on=note.issued_on,
+        net_received=note.total,
+        certificate_number=f"50T-{node}",
     )
+    _seed_configured_stores(user, ip=ip, node=node, request=request)
+    # The e-Tax XML the render task makes after commit (billing.etax).
+    from billing.etax import generation
+
+    generation.generate(note)
     support_services.file_ticket(
         user,
         kind="problem",
@@ -202,6 +224,54 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
         ],
     )
     return user
+
+
+def _seed_configured_stores(user, *, ip: str, node: str, request) -> None:
+    """Rows in the stores of Django and third-party apps (sessions, lockout, second
+    factor, admin log) and a cancelled closure request, as those apps would write them."""
+    from axes.models import AccessAttempt, AccessFailureLog
+    from axes.models import AccessLog as AxesAccessLog
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.sessions.backends.db import SessionStore
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from policy import services as policy_services
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session.create()
+    typed = {
+        "username": user.email,
+        "ip_address": ip,
+        "user_agent": f"Guesser of {user.email}",
+        "http_accept": "text/html",
+        "path_info": "/accounts/login/",
+    }
+    AccessAttempt.objects.create(
+        **typed,
+        get_data="",
+        post_data=f"username={user.email}&password=********",
+        failures_since_start=1,
+    )
+    AccessFailureLog.objects.create(**typed, locked_out=False)
+    AxesAccessLog.objects.create(**typed, session_hash=f"hash-of-{node}")
+    TOTPDevice.objects.create(user=user, name=f"Phone of {user.full_name}")
+    device = StaticDevice.objects.create(user=user, name=f"Codes of {user.full_name}")
+    StaticToken.objects.create(device=device, token=f"code{user.pk:04d}")
+    LogEntry.objects.create(
+        user=user.__class__.objects.filter(is_staff=True).first(),
+        content_type=ContentType.objects.get_for_model(user.__class__),
+        object_id=str(user.pk),
+        object_repr=user.email,
+        action_flag=CHANGE,
+        change_message=f'[{{"changed": {{"fields": ["{user.phone}"]}}}}]',
+    )
+    record = policy_services.request_closure(user)
+    policy_services.cancel_closure(user)
+    assert record.pk
 
 
 @pytest.fixture

@@ -55,11 +55,8 @@ def test_rights_links_point_to_editing_and_privacy_requests(client, alice):
     page = client.get(reverse("policy:my-data")).content.decode()
     assert reverse("accounts:profile") in page
     assert reverse("billing:profile-list") in page
-    assert (
-        reverse("support:ticket-create") + "?kind=privacy&amp;privacy_right=objection"
-        in page
-    )
-    assert "privacy_right=restriction" in page
+    assert reverse("policy:request-create") + "?right=objection" in page
+    assert reverse("policy:request-create") + "?right=restriction" in page
     assert reverse("policy:close-account") in page
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts.models import User
 from policy import services
 from policy.forms import SignupForm
-from policy.models import Acceptance, ConsentRecord
+from policy.models import Acceptance, ConsentRecord, pseudonym_of
 from tests.factories import CustomerFactory
 
 SIGNUP = {
@@ -56,7 +56,7 @@ def test_signup_records_acceptance_with_address_and_browser(client, v1):
     assert record.source == Acceptance.Source.SIGNUP
     assert record.ip_address == "203.0.113.20"
     assert record.user_agent == "Mozilla/5.0 (X11) Chromium"
-    assert record.pseudonym == services.pseudonym_of("somying@example.com")
+    assert record.pseudonym == pseudonym_of("somying@example.com")
     # Marketing was left unticked: no consent, nothing recorded.
     assert not services.has_consent(user, "marketing_email")
     assert not ConsentRecord.objects.exists()

@@ -17,6 +17,7 @@ from policy.models import (
     ImmutableRecord,
     NoticeVersion,
     fingerprint_of,
+    pseudonym_of,
 )
 from tests import owner
 from tests.factories import NoticeVersionFactory
@@ -173,7 +174,7 @@ def test_postgresql_keeps_acceptances_append_only_but_allows_pseudonymising(
     alice.delete()
     row = Acceptance.objects.get(pk=acceptance.pk)
     assert (row.customer_id, row.ip_address, row.user_agent) == (None, None, "")
-    assert row.pseudonym == services.pseudonym_of("alice@example.com")
+    assert row.pseudonym == pseudonym_of("alice@example.com")
 
 
 @pytest.mark.postgres

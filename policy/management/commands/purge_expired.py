@@ -17,6 +17,11 @@ class Command(BaseCommand):
             if count:
                 if step in LABELS:
                     self.stdout.write(f"{LABELS[step]}: {count}")
+                elif step.startswith("held:"):
+                    key = step.removeprefix("held:")
+                    self.stdout.write(
+                        f"{key}: {count} kept past retention by a legal hold"
+                    )
                 else:
                     self.stdout.write(f"{step}: {count} purged")
         self.stdout.write("Retention purge finished.")

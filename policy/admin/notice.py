@@ -6,12 +6,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -19,20 +17,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from onespace.csv_export import spreadsheet_safe
-from onespace.pdf import html_to_pdf
 from policy import current, services
-from policy.forms import BreachForm, PublishForm
+from policy.admin.base import ReadOnlyAdmin, record_search
+from policy.forms import PublishForm
 from policy.models import (
     Acceptance,
-    Breach,
     ConsentRecord,
-    DataExport,
-    ErasureRecord,
     NoticeDelivery,
     NoticeVersion,
-    pseudonym_of,
+    pseudonyms_of,
 )
-from policy.registry import registry
 from policy.signals import staff_read
 
 
@@ -359,31 +353,6 @@ class NoticeVersionAdmin(admin.ModelAdmin):
         return request.user.has_perm("policy.view_acceptance")
 
 
-def _record_search(request: HttpRequest, email: str, label: str) -> None:
-    """A staff search by a customer's email address is a read of their data (clause 2)."""
-    subject = (
-        get_user_model()
-        .objects.filter(email__iexact=email)
-        .values_list("pk", flat=True)
-    ).first()
-    staff_read(request, subject_id=subject, object_label=label)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records kept as proof: shown, never added, changed or deleted here."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Acceptance)
 class AcceptanceAdmin(ReadOnlyAdmin):
     list_display = ("accepted_at", "version", "customer", "source", "ip_address")
@@ -401,8 +370,8 @@ class AcceptanceAdmin(ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        _record_search(request, term, "policy.acceptance:search")
-        return queryset.filter(pseudonym=pseudonym_of(term)), False
+        record_search(request, term, "policy.acceptance:search")
+        return queryset.filter(pseudonym__in=pseudonyms_of(term)), False
 
     fieldsets = (
         (None, {"fields": ("version", "fingerprint", "accepted_at", "source")}),
@@ -432,234 +401,3 @@ class NoticeDeliveryAdmin(ReadOnlyAdmin):
     list_display = ("sent_at", "version", "customer")
     list_filter = ("version",)
     list_select_related = ("version", "customer")
-
-
-# --- Privacy rights: exports, erasures, breaches, record of processing -------------------
-
-
-@admin.register(DataExport)
-class DataExportAdmin(ReadOnlyAdmin):
-    """Each data export a customer asked for (PDPA s.30-31): recorded, never edited."""
-
-    list_display = (
-        "pk",
-        "customer",
-        "requested_at",
-        "ready_at",
-        "expires_at",
-        "downloaded_at",
-        "size",
-    )
-    list_select_related = ("customer",)
-    search_fields = ("=customer__email",)
-    ordering = ("-requested_at",)
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[DataExport], search_term: str
-    ) -> tuple[QuerySet[DataExport], bool]:
-        if "@" in search_term:
-            _record_search(request, search_term.strip(), "policy.dataexport:search")
-        return super().get_search_results(request, queryset, search_term)
-
-    fields = (
-        "customer",
-        "requested_at",
-        "ready_at",
-        "expires_at",
-        "downloaded_at",
-        "file_deleted_at",
-        "size",
-        "counts",
-    )
-
-
-@admin.register(ErasureRecord)
-class ErasureRecordAdmin(ReadOnlyAdmin):
-    """Account closures: when asked, when erased, how many rows per category; no erased data."""
-
-    list_display = (
-        "pseudonym_short",
-        "state_display",
-        "requested_at",
-        "erase_after",
-        "erased_at",
-        "due_by",
-    )
-    list_filter = ("erased_at",)
-    search_fields = ("=pseudonym",)
-    ordering = ("-requested_at",)
-    fields = (
-        "pseudonym",
-        "requested_at",
-        "erase_after",
-        "cancelled_at",
-        "erased_at",
-        "counts",
-    )
-
-    @admin.display(description=_("pseudonym"))
-    def pseudonym_short(self, obj: ErasureRecord) -> str:
-        return obj.pseudonym[:16] + "…"
-
-    @admin.display(description=_("state"))
-    def state_display(self, obj: ErasureRecord) -> str:
-        return obj.get_state_display()
-
-    @admin.display(description=_("answer due by (30 days)"))
-    def due_by(self, obj: ErasureRecord) -> Any:
-        return obj.due_by
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
-        # The privacy officer searches by the address; only its keyed hash is stored.
-        if "@" in search_term:
-            return queryset.filter(pseudonym=pseudonym_of(search_term)), False
-        return super().get_search_results(request, queryset, search_term)
-
-
-def _time_left(breach: Breach) -> str:
-    if breach.notified_regulator_at:
-        if breach.is_overdue():
-            return str(_("notified late"))
-        return str(_("notified in time"))
-    left = breach.time_left()
-    if left.total_seconds() < 0:
-        hours = int(-left.total_seconds() // 3600)
-        return str(_("OVERDUE by %(hours)d h") % {"hours": hours})
-    hours, seconds = divmod(int(left.total_seconds()), 3600)
-    return str(
-        _("%(hours)d h %(minutes)d min left")
-        % {"hours": hours, "minutes": seconds // 60}
-    )
-
-
-@admin.register(Breach)
-class BreachAdmin(admin.ModelAdmin):
-    """Breach register (PDPA s.37(4)): the 72-hour regulator deadline and customer notices."""
-
-    form = BreachForm
-    list_display = (
-        "became_aware_at",
-        "short_description",
-        "risk",
-        "people_affected",
-        "regulator_deadline",
-        "time_left",
-        "notified_regulator_at",
-    )
-    list_filter = ("risk",)
-    ordering = ("-became_aware_at",)
-    filter_horizontal = ("affected_customers",)
-    readonly_fields = ("regulator_deadline", "time_left", "created_at", "notices_sent")
-    fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "detected_at",
-                    "became_aware_at",
-                    "description",
-                    "measures",
-                    "risk",
-                )
-            },
-        ),
-        (
-            _("Who and what"),
-            {"fields": ("categories", "people_affected", "affected_customers")},
-        ),
-        (
-            _("Regulator (72 hours)"),
-            {"fields": ("regulator_deadline", "time_left", "notified_regulator_at")},
-        ),
-        (_("Record"), {"fields": ("created_at", "notices_sent")}),
-    )
-    actions = ("notify_customers",)
-    change_list_template = "policy/admin/breach_change_list.html"
-
-    @admin.display(description=_("what happened"))
-    def short_description(self, obj: Breach) -> str:
-        return obj.description[:80]
-
-    @admin.display(description=_("regulator deadline"))
-    def regulator_deadline(self, obj: Breach) -> Any:
-        return obj.regulator_deadline if obj.became_aware_at else "—"
-
-    @admin.display(description=_("time left"))
-    def time_left(self, obj: Breach) -> str:
-        return _time_left(obj) if obj.became_aware_at else "—"
-
-    @admin.display(description=_("customers emailed"))
-    def notices_sent(self, obj: Breach) -> int:
-        return obj.notices.count() if obj.pk else 0
-
-    @admin.action(
-        description=_("Email the affected customers (once each, in their language)"),
-        permissions=["notify"],
-    )
-    def notify_customers(
-        self, request: HttpRequest, queryset: QuerySet[Breach]
-    ) -> None:
-        queued = sum(services.notify_breach(breach) for breach in queryset)
-        self.message_user(
-            request,
-            _("%(count)d email(s) queued; customers already told are skipped.")
-            % {"count": queued},
-            messages.SUCCESS,
-        )
-
-    def has_notify_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("policy.notify_breach")
-
-    def get_urls(self) -> list[URLPattern]:
-        return [
-            path(
-                "processing-record/",
-                self.admin_site.admin_view(self.processing_record_view),
-                name="policy_processing_record",
-            ),
-            path(
-                "processing-record/pdf/",
-                self.admin_site.admin_view(self.processing_record_pdf),
-                name="policy_processing_record_pdf",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _processing_context(self) -> dict[str, Any]:
-        return {
-            "categories": list(registry),
-            "controller": settings.BILLING_SELLER
-            if hasattr(settings, "BILLING_SELLER")
-            else {},
-            "privacy_contact": settings.PRIVACY_CONTACT_EMAIL,
-            "generated_at": timezone.now(),
-        }
-
-    def processing_record_view(self, request: HttpRequest) -> HttpResponse:
-        """Record of processing activities (PDPA s.39), generated from the registry."""
-        if not request.user.has_perm("policy.view_processing_record"):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            **self._processing_context(),
-            "title": _("Record of processing activities"),
-            "opts": self.opts,
-        }
-        return TemplateResponse(request, "policy/admin/processing_record.html", context)
-
-    def processing_record_pdf(self, request: HttpRequest) -> HttpResponse:
-        """The same record as a PDF, in the active language."""
-        if not request.user.has_perm("policy.view_processing_record"):
-            raise PermissionDenied
-        html = render_to_string(
-            "policy/processing_record_pdf.html",
-            self._processing_context(),
-            request=request,
-        )
-        response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
-        response["Content-Disposition"] = (
-            'attachment; filename="record-of-processing.pdf"'
-        )
-        return response

@@ -1,0 +1,114 @@
+"""What the render task does for e-Tax: build, validate, sign and keep each document's XML.
+
+Nothing here stops a document: a bad address, a certificate that cannot sign or XML that
+ETDA's rules reject marks the XML failed with the reason, emails finance, and the
+document is printed and sent as always.
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from lxml import etree
+
+from accounts import roles
+from accounts.emails import build_email
+from billing.etax import builder, signature, validation
+from billing.models import Document, EtaxXml
+
+logger = logging.getLogger(__name__)
+
+
+def generate(document: Document) -> EtaxXml:
+    """The XML of the issued ``document`` (380, T03, 81, 80), made once."""
+    code = builder.type_code(document)
+    existing = EtaxXml.objects.filter(document=document, type_code=code).first()
+    if existing is not None:
+        return existing
+    assert document.number is not None
+    assert document.issued_on is not None
+    return _make(
+        document,
+        code=code,
+        number=document.number,
+        issued_on=document.issued_on,
+        build=lambda: builder.build(document),
+    )
+
+
+def generate_cancellation(document: Document) -> EtaxXml | None:
+    """For a cancelled receipt/tax invoice: its T07 cancellation note, made once."""
+    if not document.is_cancelled or document.kind != Document.Kind.TAX_INVOICE:
+        return None
+    existing = EtaxXml.objects.filter(
+        document=document, type_code=builder.CANCELLATION
+    ).first()
+    if existing is not None:
+        return existing
+    assert document.cancelled_at is not None
+    return _make(
+        document,
+        code=builder.CANCELLATION,
+        number=builder.cancellation_number(document),
+        issued_on=document.cancelled_at.astimezone(builder.BANGKOK).date(),
+        build=lambda: builder.build_cancellation(document),
+    )
+
+
+def _make(document: Document, *, code: str, number: str, issued_on, build) -> EtaxXml:
+    record = EtaxXml(
+        document=document, type_code=code, number=number, issued_on=issued_on
+    )
+    try:
+        root = builder.pretty(build())
+        record.xml = builder.to_bytes(root, pretty=False).decode()
+        problems = _validate(root)
+        if problems is None:
+            record.status = EtaxXml.Status.UNCHECKED
+        elif problems:
+            record.status = EtaxXml.Status.FAILED
+            record.error = "\n".join(problems)
+        else:
+            record.status = EtaxXml.Status.VALID
+        if record.status != EtaxXml.Status.FAILED and signature.is_configured():
+            try:
+                signed = signature.sign(root, signature.load())
+            except signature.CertificateProblem as problem:
+                record.status = EtaxXml.Status.FAILED
+                record.error = str(problem)
+            else:
+                record.xml = builder.to_bytes(signed, pretty=False).decode()
+                record.signed = True
+    except Exception as error:  # a bug must not stop the document being printed
+        logger.exception("e-Tax XML of %s", number)
+        record.status = EtaxXml.Status.FAILED
+        record.error = f"{type(error).__name__}: {error}"
+    record.save()
+    if record.status == EtaxXml.Status.FAILED:
+        tell_finance(record)
+    return record
+
+
+def _validate(root: etree._Element) -> list[str] | None:
+    """ETDA's errors, or None when its schemas are not installed."""
+    try:
+        return validation.errors(root)
+    except validation.SchemasMissing:
+        return None
+
+
+def tell_finance(record: EtaxXml) -> int:
+    """Email every active Finance member that the XML failed and why; return how many."""
+    users = (
+        get_user_model()
+        .objects.filter(groups__name=roles.FINANCE, is_active=True)
+        .exclude(email="")
+    )
+    for user in users:
+        build_email(
+            "billing/email/etax_failed",
+            {"record": record, "user": user},
+            language=getattr(user, "language", None) or settings.LANGUAGE_CODE,
+            to=[user.email],
+        ).send()
+    return len(users)
