@@ -13,11 +13,11 @@ Two ways to number:
   receipt, a note, a replacement, an admin draft): the lock is held until the caller
   commits, as the rest of that transaction must stand or fall with the number.
 * :func:`await_number` (PostgreSQL, outside any transaction) for a document whose own
-  transaction already committed it pending: a short transaction takes the lock and
-  numbers everything pending in the series, so issuers that committed meanwhile share one
-  lock hold and one commit (group commit). An issuer that gets the lock after its
-  document was numbered by another only reads its number: that transaction writes
-  nothing and its commit waits for no disk flush.
+  statement already committed it pending: the first issuer to *try* the lock numbers
+  everything pending in the series, so issuers that committed meanwhile share one lock
+  hold and one commit (group commit); the others wait for that commit together (a
+  shared lock taken and given back) and then read their number, writing nothing, so
+  their commits wait for no disk flush.
 
 The series lock is a transaction-level advisory lock per kind and year (PostgreSQL);
 SQLite serialises writers by itself. A pending document is not issued: no customer page,
@@ -115,9 +115,7 @@ def await_number(document: Document) -> None:
 
     Returns once the number is committed; numbers every pending document of the series
     on the way (those of parallel issuers, or of one that stopped after writing). On
-    PostgreSQL the lock and the numbering are one round trip: two statements sent
-    together run as one implicit transaction, the second with a snapshot taken after
-    the lock, so it sees what earlier holders committed.
+    PostgreSQL each attempt is one statement (see :func:`_lock_and_number`).
     """
     if connection.in_atomic_block or connection.vendor != "postgresql":
         with transaction.atomic():
