@@ -149,3 +149,23 @@ def test_a_vat_rate_change_is_seen_by_the_next_note_at_once(postgres, database_q
     assert after.vat_amount == Decimal("325.05")  # 10 % of 3,250.50, half up
     assert after.number == "BN2569-000002"
     assert Document.objects.count() == 2
+
+
+def test_finance_issuing_an_orphaned_note_numbers_it_as_written(
+    postgres, database_queue, billing_clock
+):
+    """Admin's "issue the selected drafts" on a pending note keeps what was frozen."""
+    import datetime
+
+    profile = BillingProfileFactory()
+    orphan = _crash_after_writing(profile.pk)
+    written_at, total = orphan.issued_at, orphan.total
+    billing_clock.shift(datetime.timedelta(minutes=5))
+
+    issued = services.issue_document(orphan)
+
+    assert issued.number == "BN2569-000001"
+    issued.refresh_from_db()
+    assert issued.is_issued
+    assert (issued.issued_at, issued.total) == (written_at, total)
+    assert NumberSeries.objects.get().last_number == 1
