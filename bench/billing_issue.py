@@ -3,8 +3,10 @@
 `DATABASE_URL=postgres://... make bench BENCH_ARGS=billing_issue`. Runs in a throwaway
 test database (created, migrated, then dropped), so it never touches real numbers.
 BILLING_BENCH_ISSUES (default 200) documents are issued per run, split over 1, 2, 4 and 8
-issuers; every run checks that its numbers are gapless and unique. The baseline is the
-same transaction without the counter-row lock, inserting the same rows.
+issuers; every run checks that its numbers are gapless and unique. The baseline inserts
+the same document and line rows, one transaction each, without a number, a lock or a
+render task. Issuing goes through `services.create_billing_note` outside a transaction,
+as the API does: the group-commit path of billing.numbering.
 """
 
 import multiprocessing

@@ -13,11 +13,11 @@ Two ways to number:
   receipt, a note, a replacement, an admin draft): the lock is held until the caller
   commits, as the rest of that transaction must stand or fall with the number.
 * :func:`await_number` (PostgreSQL, outside any transaction) for a document whose own
-  transaction already committed it pending: a short transaction takes the lock and
-  numbers everything pending in the series, so issuers that committed meanwhile share one
-  lock hold and one commit (group commit). An issuer that gets the lock after its
-  document was numbered by another only reads its number: that transaction writes
-  nothing and its commit waits for no disk flush.
+  statement already committed it pending: the first issuer to *try* the lock numbers
+  everything pending in the series, so issuers that committed meanwhile share one lock
+  hold and one commit (group commit); the others wait for that commit together (a
+  shared lock taken and given back) and then read their number, writing nothing, so
+  their commits wait for no disk flush.
 
 The series lock is a transaction-level advisory lock per kind and year (PostgreSQL);
 SQLite serialises writers by itself. A pending document is not issued: no customer page,
@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Field
 from django.tasks import Task
 
-from billing.models import Document, DocumentLine, NumberSeries
+from billing.models import Document, DocumentLine, NumberSeries, VatRate
 from onespace.thaidates import BE_OFFSET, buddhist_year
 
 # pg_advisory_xact_lock(NUMBERING_LOCK, <kind and year>): the first key is this module's.
@@ -53,24 +53,27 @@ def insert_pending(
     lines: Sequence[DocumentLine],
     *,
     render_task: Task | None = None,
-) -> None:
+    check_rate: bool = False,
+) -> bool:
     """Write the unsaved, frozen ``document`` (``issued_at`` set) and its ``lines``, unnumbered.
 
     With ``render_task`` (PostgreSQL, outside a transaction, django-tasks-db's backend) the
-    same statement also queues ``render_task(document.pk)`` and commits by itself without
-    waiting for the disk (see :func:`await_number`): one round trip.
+    same statement also queues ``render_task(document.pk)``; outside a transaction it
+    commits by itself without waiting for the disk (see :func:`await_number`): one round
+    trip. With ``check_rate`` (PostgreSQL) the statement writes nothing and this returns
+    False unless ``document.vat_rate`` is the rate in force on ``issued_on``.
     """
     assert document.issued_at is not None
     assert document.issued_on is not None
     document.status = Document.Status.DRAFT
     if connection.vendor == "postgresql":
-        _insert_with_lines(document, lines, render_task)
-    else:
-        document.save()
-        for position, line in enumerate(lines):
-            line.document = document
-            line.position = position
-        DocumentLine.objects.bulk_create(lines)
+        return _insert_with_lines(document, lines, render_task, check_rate=check_rate)
+    document.save()
+    for position, line in enumerate(lines):
+        line.document = document
+        line.position = position
+    DocumentLine.objects.bulk_create(lines)
+    return True
 
 
 def queues_in_insert(task: Task) -> bool:
@@ -112,9 +115,7 @@ def await_number(document: Document) -> None:
 
     Returns once the number is committed; numbers every pending document of the series
     on the way (those of parallel issuers, or of one that stopped after writing). On
-    PostgreSQL the lock and the numbering are one round trip: two statements sent
-    together run as one implicit transaction, the second with a snapshot taken after
-    the lock, so it sees what earlier holders committed.
+    PostgreSQL each attempt is one statement (see :func:`_lock_and_number`).
     """
     if connection.in_atomic_block or connection.vendor != "postgresql":
         with transaction.atomic():
@@ -216,7 +217,7 @@ def _lock_and_number(document: Document, *, in_transaction: bool = True) -> str:
     """
     quote = connection.ops.quote_name
     year, prefix = _series(document)
-    params = {
+    params: dict[str, Any] = {
         "lock": NUMBERING_LOCK,
         "key": year * 16 + _KIND_CODES[Document.Kind(document.kind)],
         "kind": document.kind,
@@ -279,8 +280,12 @@ def _number_one_sqlite(document: Document) -> str:
 
 
 def _insert_with_lines(
-    document: Document, lines: Sequence[DocumentLine], render_task: Task | None
-) -> None:
+    document: Document,
+    lines: Sequence[DocumentLine],
+    render_task: Task | None,
+    *,
+    check_rate: bool,
+) -> bool:
     """PostgreSQL: the document row, its lines (and its render task) in one statement."""
     quote = connection.ops.quote_name
     fields = [
@@ -290,14 +295,25 @@ def _insert_with_lines(
         field.get_db_prep_save(field.pre_save(document, add=True), connection)
         for field in fields
     ]
-    casts = [_line_cast(name) for name in _LINE_FIELDS]
-    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
+    condition, condition_values = "", []
+    if check_rate:
+        # The rate the amounts were computed with must be the one in force that day
+        # (VatRate.objects.in_force_on), read in this statement's snapshot.
+        condition = f"""WHERE EXISTS (
+                    SELECT 1 FROM (
+                        SELECT rate FROM {quote(VatRate._meta.db_table)}
+                        WHERE valid_from <= %s AND (valid_until IS NULL OR valid_until >= %s)
+                        ORDER BY valid_from DESC LIMIT 1
+                    ) AS in_force WHERE in_force.rate = %s)"""
+        condition_values = [document.issued_on, document.issued_on, document.vat_rate]
+    document_row = ", ".join(f"%s::{_cast(field)}" for field in fields)
+    row = "(" + ", ".join(f"%s::{_line_cast(name)}" for name in _LINE_FIELDS) + ")"
     line_values = [
         value
         for position, line in enumerate(lines)
         for value in (position, line.description, line.quantity, line.unit_price)
     ]
-    queued, task_values, task_row = "", [], None
+    queued, task_values, task_row = "", list[Any](), None
     if render_task is not None:
         queued, task_values, task_row = _queue_row(render_task)
     # A statement of its own (no transaction around it) commits without waiting for the
@@ -313,7 +329,7 @@ def _insert_with_lines(
             WITH created AS (
                 INSERT INTO {quote(Document._meta.db_table)}
                     ({", ".join(quote(field.attname) for field in fields)})
-                VALUES ({", ".join(["%s"] * len(values))})
+                SELECT {document_row} {condition}
                 RETURNING id
             ), added AS (
                 INSERT INTO {quote(DocumentLine._meta.db_table)}
@@ -323,9 +339,12 @@ def _insert_with_lines(
             ){queued}
             SELECT id FROM created{", unflushed" if unflushed else ""}
             """,
-            [*values, *line_values, *task_values],
+            [*values, *condition_values, *line_values, *task_values],
         )
-        (document.pk,) = cursor.fetchone()
+        created = cursor.fetchone()
+    if created is None:
+        return False
+    (document.pk,) = created
     document._state.adding = False
     document._state.db = connection.alias
     if task_row is not None:
@@ -335,6 +354,7 @@ def _insert_with_lines(
         task_enqueued.send(
             type(task_row.task.get_backend()), task_result=task_row.task_result
         )
+    return True
 
 
 def _queue_row(task: Task) -> tuple[str, list[Any], Any]:
@@ -345,16 +365,18 @@ def _queue_row(task: Task) -> tuple[str, list[Any], Any]:
     statement. Writing it here saves a statement and a commit per document.
     """
     from django.db.models.signals import pre_save
+    from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
     backend = task.get_backend()
-    row = DBTaskResult(
+    assert isinstance(backend, DatabaseBackend)
+    row: Any = DBTaskResult(
         id=backend._get_id(),
         args_kwargs={},
         priority=task.priority,
         task_path=task.module_path,
         queue_name=task.queue_name,
-        run_after=task.run_after,
+        run_after=task.run_after,  # type: ignore[misc]  # None: pre_save sets the max
         backend_name=backend.alias,
     )
     pre_save.send(
@@ -367,18 +389,18 @@ def _queue_row(task: Task) -> tuple[str, list[Any], Any]:
     quote = connection.ops.quote_name
     columns, values, slots = [], [], []
     for field in DBTaskResult._meta.local_concrete_fields:
-        columns.append(quote(field.column))
+        columns.append(quote(str(field.column)))
         if field.name == "args_kwargs":
             slots.append(
-                "(SELECT jsonb_build_object('args', jsonb_build_array(created.id), "
-                "'kwargs', '{}'::jsonb) FROM created)"
+                "jsonb_build_object('args', jsonb_build_array(created.id), "
+                "'kwargs', '{}'::jsonb)"
             )
             continue
         values.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
-        slots.append("%s")
+        slots.append(f"%s::{_cast(field)}")
     sql = f""", queued AS (
                 INSERT INTO {quote(DBTaskResult._meta.db_table)} ({", ".join(columns)})
-                VALUES ({", ".join(slots)})
+                SELECT {", ".join(slots)} FROM created
             )"""
     return sql, values, row
 
@@ -386,4 +408,9 @@ def _queue_row(task: Task) -> tuple[str, list[Any], Any]:
 def _line_cast(name: str) -> str:
     field = DocumentLine._meta.get_field(name)
     assert isinstance(field, Field)
+    return _cast(field)
+
+
+def _cast(field: Field) -> str:
+    """The column's type, to cast an untyped parameter (INSERT ... SELECT)."""
     return str(field.cast_db_type(connection))

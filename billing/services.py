@@ -296,22 +296,46 @@ def create_billing_note(
         return document
     from billing.tasks import render_document
 
-    new_lines = _prepare(document, lines, issued_on=timezone.localdate(), rate=None)
     # One statement, committed by itself: the note frozen but unnumbered, its lines and,
     # with django-tasks-db, its render task (so if this process stops before the
-    # number, the task numbers the note before rendering it).
+    # number, the task numbers the note before rendering it). The VAT rate is the one
+    # this process last read for the day; the statement writes nothing unless it is
+    # still the rate in force, and then the rate is read again.
     queue_now = numbering.queues_in_insert(render_document)
-    try:
-        numbering.insert_pending(
-            document, new_lines, render_task=render_document if queue_now else None
+    day = timezone.localdate()
+    for fresh in (False, True):
+        new_lines = _prepare(
+            document, lines, issued_on=day, rate=_rate_in_force(day, fresh=fresh)
         )
-    except IntegrityError:
-        _number_the_winner(idempotency_key)
-        raise
+        try:
+            written = numbering.insert_pending(
+                document,
+                new_lines,
+                render_task=render_document if queue_now else None,
+                check_rate=True,
+            )
+        except IntegrityError:
+            _number_the_winner(idempotency_key)
+            raise
+        if written:
+            break
+    else:
+        raise RuntimeError("The VAT rate in force kept changing while issuing.")
     numbering.await_number(document)
     if not queue_now:
         _enqueue_render(document.pk)
     return document
+
+
+# The rate last read per day, by this process (issuing checks it in its statement).
+_rates: dict[datetime.date, Decimal] = {}
+
+
+def _rate_in_force(day: datetime.date, *, fresh: bool) -> Decimal:
+    if fresh or day not in _rates:
+        _rates.clear()
+        _rates[day] = VatRate.objects.in_force_on(day).rate
+    return _rates[day]
 
 
 def _number_the_winner(idempotency_key: str | None) -> None:

@@ -13,6 +13,9 @@ def render_document(document_id: int) -> None:
     marked ยกเลิก and sends nothing.
     """
     document = Document.objects.select_related("customer").get(pk=document_id)
+    # A note queued with its row may still wait for its number (billing.numbering):
+    # nothing is generated, rendered or sent without it.
+    services.finish_issue(document)
     first = not document.pdf
     if first:
         generation.generate(document)

@@ -125,3 +125,47 @@ def test_the_worker_numbers_an_orphaned_note_before_rendering_and_sending_it(
     assert sent.to == [orphan.buyer_email]
     assert [name for name, _content, _type in sent.attachments] == ["BN2569-000001.pdf"]
     assert NumberSeries.objects.get().last_number == 1
+
+
+def test_a_vat_rate_change_is_seen_by_the_next_note_at_once(postgres, database_queue):
+    """Issuing reuses the rate it last read only while the database confirms it."""
+    import datetime
+    from decimal import Decimal
+
+    from billing.models import VatRate
+
+    profile = BillingProfileFactory()
+    before = services.create_billing_note(profile, lines=HOSTING)
+    assert before.vat_rate == Decimal("7.00")
+    VatRate.objects.filter(valid_until__isnull=True).update(
+        valid_until=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    VatRate.objects.create(valid_from=timezone.localdate(), rate=Decimal("10.00"))
+
+    after = services.create_billing_note(profile, lines=HOSTING)
+
+    after.refresh_from_db()
+    assert after.vat_rate == Decimal("10.00")
+    assert after.vat_amount == Decimal("325.05")  # 10 % of 3,250.50, half up
+    assert after.number == "BN2569-000002"
+    assert Document.objects.count() == 2
+
+
+def test_finance_issuing_an_orphaned_note_numbers_it_as_written(
+    postgres, database_queue, billing_clock
+):
+    """Admin's "issue the selected drafts" on a pending note keeps what was frozen."""
+    import datetime
+
+    profile = BillingProfileFactory()
+    orphan = _crash_after_writing(profile.pk)
+    written_at, total = orphan.issued_at, orphan.total
+    billing_clock.shift(datetime.timedelta(minutes=5))
+
+    issued = services.issue_document(orphan)
+
+    assert issued.number == "BN2569-000001"
+    issued.refresh_from_db()
+    assert issued.is_issued
+    assert (issued.issued_at, issued.total) == (written_at, total)
+    assert NumberSeries.objects.get().last_number == 1
