@@ -14,6 +14,7 @@ from auditlog import services
 from auditlog.models import (
     AccessGrant,
     AccessLog,
+    DailyCount,
     DeadLetter,
     Disclosure,
     NodeEvent,
@@ -251,3 +252,32 @@ privacy.no_personal_data(
     PurgeCheckpoint,
     reason=_("Where each log's retention purge stopped: an id and a hash."),
 )
+
+
+@privacy.register
+class DailyCountData(privacy.Category):
+    """The staff dashboard's counts per day, kept by the database from the logs."""
+
+    source = privacy.Source.SYSTEMS
+
+    key = "auditlog-daily-count"
+    name = _("Daily usage counts")
+    model = DailyCount
+    # "sign_in_user" rows name a customer by id: that they signed in on a day.
+    fields = ("key",)
+    purpose = _("Analyse the use of the service (policy 1.2)")
+    legal_basis = privacy.Basis.LEGITIMATE_INTEREST
+    retention = timedelta(days=91)
+    retention_reason = _(
+        "Who signed in on which day is dropped after 91 days by the database itself; "
+        "counts per action hold no one's data."
+    )
+    erasure = privacy.Erasure.RETAIN
+    # Rows name a customer by id only, as one count per day: nothing to export or
+    # erase person by person; they go after 91 days.
+    per_person = False
+
+    @classmethod
+    def purge_expired(cls, now: datetime) -> int:
+        """Nothing of its own: the counting trigger drops sign-in rows after 91 days."""
+        return 0

@@ -13,6 +13,7 @@ from policy import registry as privacy
 from policy.models import (
     Acceptance,
     Breach,
+    BreachAlert,
     BreachNotice,
     ConsentRecord,
     DataExport,
@@ -391,4 +392,35 @@ privacy.not_personal(
 privacy.no_personal_data(
     LegalHoldEvent,
     reason=_("The history of each legal hold: who placed or released it, and when"),
+)
+
+# Models of the privacy officer's own work: no customer is named in them but by id.
+privacy.no_personal_data(
+    MarketingEmail,
+    reason=_("A newsletter's text and when it was queued; recipients are deliveries"),
+)
+privacy.no_personal_data(
+    Processor,
+    reason=_("Companies that process data for us, what they receive and on what basis"),
+)
+privacy.not_personal(
+    Processor,
+    "categories",
+    reason=_("Keys of the registry's categories the processor receives"),
+)
+privacy.no_personal_data(
+    RecordVersion,
+    reason=_(
+        "The history of breach and disclosure records, customers only as ids, "
+        "kept as long as the records"
+    ),
+)
+privacy.no_personal_data(
+    BreachAlert,
+    reason=_("Which of the 72-hour alerts about a breach went to the privacy officers"),
+)
+privacy.not_personal(
+    PrivacyRequest,
+    "reminded_days",
+    reason=_("The days before the due date on which staff were reminded"),
 )
