@@ -18,6 +18,7 @@ After the run the stored rows are checked: every posted event and every request 
 in chains that verify. Ports are free ones picked at start; BENCH_NGINX names nginx.
 """
 
+import getpass
 import http.client
 import io
 import json
@@ -102,8 +103,7 @@ class Proxy:
             os.environ.get("BENCH_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
         )
         self.tmp = Path(tempfile.mkdtemp(prefix="two-nodes-nginx-"))
-        # nginx's workers (user nobody when started as root) keep large bodies here.
-        self.tmp.chmod(0o755)
+        # nginx's workers run as this user (not nobody) and keep large bodies here.
         self.port = free_port()
         site = (ROOT / "deploy/nginx/onespace.conf").read_text()
         for key, value in {
@@ -120,7 +120,8 @@ class Proxy:
             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
         )
         (self.tmp / "nginx.conf").write_text(
-            f"daemon off; worker_processes 1; pid {self.tmp}/nginx.pid;"
+            f"daemon off; user {getpass.getuser()}; worker_processes 1;"
+            f" pid {self.tmp}/nginx.pid;"
             f" error_log {self.tmp}/error.log; events {{ worker_connections 4096; }}"
             f" http {{ access_log off; {temp} include {self.tmp}/site.conf; }}"
         )

@@ -6,6 +6,7 @@ limits hold whichever node answers. Real processes: nginx from Debian (`.ci/run`
 installs it), gunicorn, PostgreSQL; skipped locally without them, failing in CI.
 """
 
+import getpass
 import http.client
 import http.cookiejar
 import os
@@ -198,6 +199,7 @@ def _with_proxy(tmp, env, ports, nodes, processes):
     (tmp / "site.conf").write_text(site)
     (tmp / "nginx.conf").write_text(
         f"""daemon off;
+user {getpass.getuser()};
 worker_processes 1;
 pid {tmp}/nginx.pid;
 error_log {tmp}/error.log;
