@@ -37,12 +37,16 @@ def test_my_data_never_shows_password_hashes(client, alice_data):
 
 def test_restricted_disclosure_is_not_shown(client, alice_data):
     from auditlog.models import Disclosure
+    from policy.history import record_version
 
-    Disclosure.objects.filter(customers=alice_data).update(
+    disclosures = Disclosure.objects.filter(customers=alice_data)
+    disclosures.update(
         is_restricted=True,
         restriction_reason="Court order",
         restricted_until=timezone.localdate() + timedelta(days=30),
     )
+    for disclosure in disclosures:
+        record_version(disclosure, reason="Court order")  # a versioned record (0010)
     client.force_login(alice_data)
     response = client.get(reverse("policy:my-data"))
     counts = {row["category"].key: row["count"] for row in response.context["rows"]}
