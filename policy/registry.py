@@ -25,6 +25,7 @@ classmethods with sensible defaults; a category overrides them only when the def
 are wrong for its data.
 """
 
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
@@ -387,7 +388,10 @@ def _short(value: Any) -> str:
         return format_datetime(value)
     if isinstance(value, date):
         return format_date(value)
-    text = "" if value is None else str(value)
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = "" if value is None else str(value)
     return text if len(text) <= 80 else text[:79] + "…"
 
 
@@ -451,7 +455,13 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
                 for row in rows
             ]
         else:
-            preview = preview_rows(category, user, limit=limit)
+            # A category with its own export previews through it (one query each),
+            # and only when it holds something about the customer.
+            preview = (
+                preview_rows(category, user, limit=limit)
+                if counts.get(category.key)
+                else []
+            )
         result.append(
             # A category with nothing per person (for_subject is none()) leaves the union.
             {
@@ -491,6 +501,12 @@ def _from_json(model: type[models.Model], column: str, value: Any) -> Any:
     if isinstance(field, models.DecimalField):
         return Decimal(str(value)).quantize(Decimal(1).scaleb(-field.decimal_places))
     if isinstance(field, models.JSONField):
+        # Nested as an object on PostgreSQL; SQLite's JSON_OBJECT quotes its text.
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:  # a JSON string value, already decoded
+                return value
         return value
     return field.to_python(value)  # UUIDs (SQLite keeps hex), dates, booleans (0/1)
 
