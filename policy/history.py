@@ -90,3 +90,36 @@ class VersionedAdmin(admin.ModelAdmin):
             for version in history_of(obj)
         ]
         return format_html_join("", "<p>v{} · {} · {} {}</p>", rows) or "—"
+
+
+# --- Used by the migrations that version a table (policy 0010, auditlog 0005) -----------
+
+
+def guard(table: str) -> str:
+    """SQL: the deferred trigger that refuses a change of ``table`` without a version."""
+    return f"""
+    CREATE CONSTRAINT TRIGGER {table}_versioned AFTER UPDATE OR DELETE ON {table}
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION policy_require_version();
+    """
+
+
+def first_versions(apps: Any, table: str, model: Any) -> None:
+    """Version 1 of every existing row of a historical ``model``: its state when versions began."""
+    record_version_model = apps.get_model("policy", "RecordVersion")
+    for row in model.objects.filter(version=0):
+        data = {
+            f.attname: f.value_from_object(row) for f in model._meta.concrete_fields
+        }
+        for field in model._meta.many_to_many:
+            data[field.name] = sorted(
+                getattr(row, field.name).values_list("pk", flat=True)
+            )
+        data["version"] = 1
+        record_version_model.objects.create(
+            table=table,
+            object_id=row.pk,
+            number=1,
+            data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+            reason="recorded before versions",
+        )
+        model.objects.filter(pk=row.pk).update(version=1)

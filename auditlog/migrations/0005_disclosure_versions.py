@@ -9,16 +9,13 @@ from django.db import migrations, models
 
 
 def create(apps, schema_editor):
-    from importlib import import_module
+    from policy.history import first_versions, guard
 
-    history = import_module("policy.migrations.0010_record_history")
-    history.first_versions(
-        apps, "auditlog_disclosure", apps.get_model("auditlog", "Disclosure")
-    )
+    first_versions(apps, "auditlog_disclosure", apps.get_model("auditlog", "Disclosure"))
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(history.guard("auditlog_disclosure"))
+        cursor.execute(guard("auditlog_disclosure"))
 
 
 def drop(apps, schema_editor):

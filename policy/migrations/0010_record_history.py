@@ -11,6 +11,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+from policy.history import first_versions, guard
 
 FUNCTION = """
 CREATE OR REPLACE FUNCTION policy_require_version() RETURNS trigger AS $$
@@ -38,34 +39,6 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 """
-
-
-def guard(table):
-    return f"""
-    CREATE CONSTRAINT TRIGGER {table}_versioned AFTER UPDATE OR DELETE ON {table}
-        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION policy_require_version();
-    """
-
-
-def first_versions(apps, table, model):
-    """Version 1 of every existing row: its state when versions began."""
-    from django.core.serializers.json import DjangoJSONEncoder
-    import json
-
-    RecordVersion = apps.get_model("policy", "RecordVersion")
-    for row in model.objects.filter(version=0):
-        data = {f.attname: f.value_from_object(row) for f in model._meta.concrete_fields}
-        for field in model._meta.many_to_many:
-            data[field.name] = sorted(getattr(row, field.name).values_list("pk", flat=True))
-        data["version"] = 1
-        RecordVersion.objects.create(
-            table=table,
-            object_id=row.pk,
-            number=1,
-            data=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
-            reason="recorded before versions",
-        )
-        model.objects.filter(pk=row.pk).update(version=1)
 
 
 def create(apps, schema_editor):
