@@ -379,15 +379,19 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
     counters = [
         category.for_subject(user)
         .order_by()
+        # Names no model field has: values() refuses an annotation named like a field
+        # (TOTPDevice has a ``key``).
         .values(
-            key=Value(category.key),
-            n=Func(Value(1), function="COUNT", output_field=IntegerField()),
+            registry_category=Value(category.key),
+            registry_count=Func(
+                Value(1), function="COUNT", output_field=IntegerField()
+            ),
         )
         for category in categories
     ]
     if counters:
         union = counters[0].union(*counters[1:], all=True)
-        counts = {row["key"]: row["n"] for row in union}
+        counts = {row["registry_category"]: row["registry_count"] for row in union}
     plain = [category for category in categories if _exports_by_default(category)]
     previews: dict[str, list[dict[str, Any]]] = {key.key: [] for key in plain}
     members = [
@@ -396,19 +400,21 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
         )
         .order_by()
         .values(
-            key=Value(category.key),
-            row=JSONObject(**{column: F(column) for column in _columns(category)}),
+            registry_category=Value(category.key),
+            registry_row=JSONObject(
+                **{column: F(column) for column in _columns(category)}
+            ),
         )
         for category in plain
     ]
     if members:
         union = members[0].union(*members[1:], all=True)
         for found in union:
-            category = registry[found["key"]]
-            row = found["row"]
+            category = registry[found["registry_category"]]
+            row = found["registry_row"]
             if isinstance(row, str):  # a backend that returns the JSON as text
                 row = JSONField().to_python(row)
-            previews[found["key"]].append(
+            previews[found["registry_category"]].append(
                 {c: _from_json(category.model, c, row[c]) for c in _columns(category)}
             )
     result = []
@@ -422,7 +428,13 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
         else:
             preview = preview_rows(category, user, limit=limit)
         result.append(
-            {"category": category, "count": counts[category.key], "preview": preview}
+            # A category that holds nothing per person (``none()``) drops out of
+            # the union: it counts 0.
+            {
+                "category": category,
+                "count": counts.get(category.key, 0),
+                "preview": preview,
+            }
         )
     return result
 
