@@ -412,6 +412,8 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
     counters = [
         category.for_subject(user)
         .order_by()
+        # Names no model field has: values() refuses an annotation named like a field
+        # (TOTPDevice and axes have a ``key``).
         .values(
             registry_key=Value(category.key),
             registry_n=Func(Value(1), function="COUNT", output_field=IntegerField()),
