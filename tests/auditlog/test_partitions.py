@@ -399,6 +399,8 @@ def test_a_hold_on_another_category_or_another_month_lets_the_month_go(
         )
     services.purge_log(AccessLog, time_field="occurred_at")
     assert f"auditlog_accesslog_p{_month(-13):%Y%m}" not in _names()
+
+
 def test_a_legal_hold_on_the_access_log_keeps_its_months_until_released(
     privacy_officer, year_of_history
 ):
