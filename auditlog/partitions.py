@@ -63,7 +63,8 @@ DEDUPE_TRIGGER = (
 )
 # The dashboard's per-day counts (migration auditlog.0006): every row copied into the
 # shadow was counted when it reached the old table, so the trigger goes on the new
-# table at the swap, not on the shadow during the copy.
+# table at the swap (``copy_triggers`` carries every INSERT trigger over there), not on
+# the shadow during the copy. The definitions, for tests that rebuild an old table.
 COUNT_TRIGGERS = {
     "auditlog_securityevent": (
         "CREATE TRIGGER auditlog_securityevent_count AFTER INSERT ON "
@@ -325,13 +326,6 @@ def swap(cursor: CursorWrapper, table: str) -> int:
     copy_triggers(cursor, old, table, on_insert=True)
     if table == "auditlog_nodeevent":
         cursor.execute(DEDUPE_TRIGGER)
-    # Only where the old table was counted: migration 0005 swaps before 0006 exists.
-    cursor.execute(
-        "SELECT 1 FROM pg_trigger WHERE tgrelid = to_regclass(%s) AND tgname = %s",
-        [old, f"{table}_count"],
-    )
-    if table in COUNT_TRIGGERS and cursor.fetchone():
-        cursor.execute(COUNT_TRIGGERS[table])
     # The application writes to the new table only.
     cursor.execute(
         "SELECT DISTINCT CASE WHEN acl.grantee = 0 THEN 'PUBLIC' "
