@@ -407,7 +407,6 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
     from django.db.models.functions import JSONObject
 
     categories = list(registry)
-    # Annotation names no model of any app has as a field ("key" is one of axes').
     counts: dict[str, int] = {}
     counters = [
         category.for_subject(user)
