@@ -11,6 +11,7 @@ from django.db.models.functions import TruncDate
 from auditlog import buffer, services
 from auditlog.models import DailyCount, NodeEvent, SecurityEvent
 from onespace import charts
+from tests.auditlog.test_partition_logs import owner_connection  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -119,12 +120,12 @@ def test_runtime_role_inserts_log_rows_and_the_trigger_counts_them(runtime_role,
 
 
 @pytest.fixture
-def unpartitioned_node_events(postgres):
-    """The node-event table as it was before partitioning, with its triggers."""
+def unpartitioned_node_events(postgres, owner_connection):  # noqa: F811
+    """The node-event table as it was before partitioning, with its triggers (rebuilt
+    as the owner role: CI runs the tests as the runtime role)."""
     from django.db import connection as conn
 
     from auditlog import partitions
-    from tests.auditlog.test_partition_logs import owner_connection  # noqa: F401
 
     table = "auditlog_nodeevent"
     with transaction.atomic(), conn.cursor() as cursor:
