@@ -15,18 +15,21 @@ triggers: there the same numbers come from grouping the logs by
 ``(state, due_on)`` and ``(kind, created_at)`` indexes.
 """
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import CharField, Count, Sum
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from auditlog.models import DailyCount, NodeEvent, SecurityEvent
 from onespace import charts, thaidates
+from policy.models import PrivacyRequest
 from support.models import Ticket
 
 PERIODS = (30, 90)
@@ -56,12 +59,26 @@ def build(period: int) -> Dashboard:
         .values_list("kind")
         .annotate(n=Count("pk"))
     )
-    due = list(
+    # Open privacy requests: the workflow's (due date, or its extension) and any
+    # privacy ticket still filed through support.
+    open_due: Counter[date | None] = Counter()
+    for due_on, n in (
         Ticket.objects.privacy_requests()
         .active()
-        .order_by("due_on")
+        .order_by()
         .values_list("due_on")
         .annotate(n=Count("pk"))
+    ):
+        open_due[due_on] += n
+    for due_on, n in (
+        PrivacyRequest.objects.open()
+        .order_by()
+        .values_list(Coalesce("extended_to", "due_on"))
+        .annotate(n=Count("pk"))
+    ):
+        open_due[due_on] += n
+    due = sorted(
+        open_due.items(), key=lambda item: (item[0] is None, item[0] or date.min)
     )
 
     def daily(counts: dict, key: object = None) -> list[int]:

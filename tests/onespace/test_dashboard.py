@@ -14,6 +14,7 @@ from django.utils import translation
 from auditlog import buffer, services
 from auditlog.models import SecurityEvent
 from onespace import charts, dashboard
+from policy.models import PrivacyRequest
 from support.models import Ticket
 from tests import factories
 
@@ -131,6 +132,22 @@ def seeded(alice, bob):
         due_on=date(2026, 12, 1),
         state="closed",
     )
+    # The privacy-request workflow's own requests: one open (extended), one closed.
+    PrivacyRequest.objects.create(
+        right="access",
+        name="Dan",
+        email="dan@example.com",
+        due_on=date(2026, 11, 20),
+        extended_to=date(2026, 12, 1),
+    )
+    PrivacyRequest.objects.create(
+        right="erasure",
+        name="Eve",
+        email="eve@example.com",
+        due_on=date(2026, 11, 10),
+        closed_at=NOW,
+        outcome="done",
+    )
 
 
 def test_auditor_and_privacy_officer_see_the_dashboard(
@@ -193,7 +210,7 @@ def test_tables_count_the_seeded_events_per_bangkok_day(staff_client, auditor, s
     assert nodes["Stopped"] == [0]  # 40 days ago
     assert _table(html, "chart-violations")["19 Nov 2026"] == [1]
     due = _table(html, "chart-privacy-due")
-    assert due == {"10 Nov 2026 (overdue)": [1], "1 Dec 2026": [1]}
+    assert due == {"10 Nov 2026 (overdue)": [1], "1 Dec 2026": [2]}
     kinds = _table(html, "chart-ticket-kinds")
     assert kinds["Problem report"] == [1]
     assert kinds["Enquiry"] == [2]
@@ -222,13 +239,13 @@ def test_unknown_period_falls_back_to_thirty_days(staff_client, auditor):
     assert len(_table(html, "chart-sign-ins")) == 30
 
 
-def test_dashboard_is_seven_queries_whatever_the_data(
+def test_dashboard_is_eight_queries_whatever_the_data(
     seeded, django_assert_num_queries
 ):
     # Four for the logs (per-day counts on PostgreSQL, the logs on SQLite), two for
-    # tickets, one for the number of customers.
+    # tickets, one for privacy requests, one for the number of customers.
     for period in (30, 90):
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             dashboard.build(period)
 
 
