@@ -6,7 +6,6 @@ paragraphs are joined.
 
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -18,7 +17,6 @@ from pypdf import PdfReader
 from billing import services
 from billing.models import Document
 from tests.billing.conftest import HOSTING, lines
-from tests.conftest import skip_or_fail
 from tests.factories import BillingProfileFactory
 
 
@@ -194,17 +192,12 @@ def test_etda_reason_codes_are_etdas_service_codes():
     assert Document.REASON_WORDING[Document.Reason.CDNS04] == "บอกเลิกสัญญาบริการ"
 
 
-def _etda_codelist() -> Path:
-    for parent in Path(settings.BASE_DIR).resolve().parents:
-        folder = parent / "shared" / "etda" / "e-tax-invoice-receipt-v2.1"
-        if folder.is_dir():
-            return folder / "ETDA/codelist/standard/Thai_MessageFunctionCode_1p0.xsd"
-    skip_or_fail("needs ETDA's schemas in ../shared/etda/")
-    raise AssertionError  # not reached
-
-
-def test_every_reason_code_is_in_etdas_code_list():
-    codes = _etda_codelist().read_text()
+def test_every_reason_code_is_in_etdas_code_list(etda):
+    codes = (
+        etda
+        / "e-tax-invoice-receipt-v2.1"
+        / "ETDA/codelist/standard/Thai_MessageFunctionCode_1p0.xsd"
+    ).read_text()
     for reason in Document.Reason:
         assert f'value="{reason.value}"' in codes
 
