@@ -6,7 +6,7 @@ from django.tasks import task
 
 from accounts import roles
 from accounts.emails import send_to_user
-from auditlog import services
+from auditlog import node_actions, services
 from auditlog.models import NodeEvent
 from policy import services as policy_services
 
@@ -28,8 +28,15 @@ def notify_violations(event_ids: list[str]) -> int:
             officer, "auditlog/email/violation", {"events": events, "officer": officer}
         )
         sent += 1
-    if settings.BREACH_CANDIDATE_FROM_VIOLATIONS:
-        # Staff reached customer nodes without a grant: possibly a breach (PDPA s.37(4)).
+    # Staff reached customer nodes without a grant: possibly a breach (PDPA s.37(4)).
+    # Other flags (an unknown action, an unexpected actor) wait for review first.
+    events = [
+        event
+        for event in events
+        if node_actions.flag_reason(event.action, event.actor_type, event.details)
+        == node_actions.NO_GRANT
+    ]
+    if settings.BREACH_CANDIDATE_FROM_VIOLATIONS and events:
         nodes = sorted({event.node_id for event in events})
         policy_services.open_breach_candidate(
             source="auditlog-violation",
