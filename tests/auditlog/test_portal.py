@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from auditlog import buffer, node_actions, services
 from auditlog.models import AccessGrant, AccessLog, NodeEvent, SecurityEvent
-from tests.auditlog.conftest import make_ticket
 from onespace.pagination import PER_PAGE
+from tests.auditlog.conftest import make_ticket
 
 pytestmark = pytest.mark.django_db
 
