@@ -18,7 +18,7 @@ from django.db import DatabaseError, DataError, IntegrityError, connection, tran
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts.emails import send_to_user
@@ -434,16 +434,16 @@ def staff_labels(staff_ids: Any) -> dict[str, str]:
 
 
 ROLE_LABELS = {
-    roles.SUPPORT: _lazy("Support"),
-    roles.SECURITY_AUDITOR: _lazy("Security auditor"),
-    roles.FINANCE: _lazy("Finance"),
-    roles.PRIVACY_OFFICER: _lazy("Privacy officer"),
+    roles.SUPPORT: gettext_lazy("Support"),
+    roles.SECURITY_AUDITOR: gettext_lazy("Security auditor"),
+    roles.FINANCE: gettext_lazy("Finance"),
+    roles.PRIVACY_OFFICER: gettext_lazy("Privacy officer"),
 }
 
 
 def staff_label(pk: Any, role: str | None) -> str:
     return _("%(role)s #%(id)s") % {
-        "role": ROLE_LABELS.get(role or "", _lazy("Staff")),
+        "role": ROLE_LABELS.get(role or "", gettext_lazy("Staff")),
         "id": pk,
     }
 
