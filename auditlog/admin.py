@@ -345,7 +345,7 @@ class NodeEventAdmin(ReadOnlyLogAdmin):
         "occurred_at",
         "is_violation",
         "node_id",
-        "action",
+        "action_label",
         "actor",
         "customer",
         "flag",
@@ -380,6 +380,11 @@ class NodeEventAdmin(ReadOnlyLogAdmin):
     @admin.display(description=_("actor"))
     def actor(self, obj: NodeEvent) -> str:
         return f"{obj.get_actor_type_display()} {obj.actor_id}".strip()
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, obj: NodeEvent) -> str:
+        # An unknown action shows as sent (the field's choices would show "-").
+        return obj.get_action_display()
 
     @admin.display(description=_("flagged because"))
     def flag(self, obj: NodeEvent) -> str:

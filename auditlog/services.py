@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -385,22 +385,21 @@ def check_access(
 ) -> AccessGrant | None:
     """The grant that lets staff member ``staff_id`` into ``node_id`` now, if any.
 
-    Only a grant naming them, or a ticket they work on, counts; with ``action``, only a
-    grant whose scope covers it. Two queries: the staff member, then their grants.
+    Only a grant naming them, or a ticket they now work on, counts, and only while they
+    are active staff; with ``action``, only a grant whose scope covers it. One query:
+    a revocation committed while it runs is either seen whole or not at all.
     """
-    staff = get_user_model().objects.filter(pk=staff_id, is_staff=True, is_active=True)
-    if not staff.exists():
-        return None
     at = at or timezone.now()
     named = Q(staff_id=staff_id)
     worked_on = tickets.worked_by(staff_id)
     if worked_on is not None:
         named |= Q(ticket_id__in=worked_on)
-    # A revocation that commits while this runs is either seen whole or not at all
-    # (one statement, one snapshot).
+    is_staff = Exists(
+        get_user_model().objects.filter(pk=staff_id, is_staff=True, is_active=True)
+    )
     for grant in (
         AccessGrant.objects.active(at)
-        .filter(named, node_id=node_id)
+        .filter(named, is_staff, node_id=node_id)
         .order_by("-expires_at", "-pk")
     ):
         if action is None or action in grant.scope:
@@ -411,7 +410,8 @@ def check_access(
 def staff_labels(staff_ids: Any) -> dict[str, str]:
     """ "Support #12": each staff member's role and id, never their name (one query).
 
-    Keys are the ids as text, as node events' ``actor_id`` holds them.
+    Keys are the ids as text, as node events' ``actor_id`` holds them; an id that is
+    no staff member's is left out.
     """
     ids = {int(i) for i in staff_ids if str(i).isdigit() and int(i) < 2**63}
     found: dict[str, str] = {}
@@ -428,8 +428,8 @@ def staff_labels(staff_ids: Any) -> dict[str, str]:
             group in order and order.get(best[pk], len(order)) > order[group]
         ):
             best[pk] = group or ""
-    for pk in ids:
-        found[str(pk)] = staff_label(pk, best.get(pk))
+    for pk, role in best.items():
+        found[str(pk)] = staff_label(pk, role)
     return found
 
 
