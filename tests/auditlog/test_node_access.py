@@ -202,6 +202,7 @@ def test_an_unknown_action_is_stored_flagged_and_emailed(
     assert (stored.action, stored.is_violation) == ("vtpm.attach", True)
     assert stored.get_action_display() == "vtpm.attach"
     assert "Unknown action" in mail.outbox[0].body
+    assert mail.outbox[0].subject.endswith("A node event to review")
     # Not staff access without a grant: no breach candidate (only the one email).
     assert len(mail.outbox) == 1
 
