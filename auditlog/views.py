@@ -169,7 +169,9 @@ def grant_create(request: HttpRequest) -> HttpResponse:
         try:
             services.grant_access(request.user, **form.grant_arguments())
         except ValidationError as error:
-            form.add_error(None, error)
+            # The service's checks name its own arguments (staff, ticket_id), not
+            # necessarily the form's fields: shown above the form.
+            form.add_error(None, error.messages)
         else:
             messages.success(
                 request, _("Access granted. You can revoke it at any time.")

@@ -214,6 +214,28 @@ def test_grant_to_staff_or_ticket_not_of_the_customer_is_refused(
     assert not AccessGrant.objects.exists()
 
 
+def test_a_grant_to_staff_who_left_is_refused_with_a_message(
+    client, alice, support_agent
+):
+    _events(alice, "node-7", ["create"])
+    ticket = make_ticket(alice, assignee=support_agent, node_id="node-7")
+    support_agent.is_active = False
+    support_agent.save()
+    client.force_login(alice)
+    response = client.post(
+        reverse("auditlog:grant-create"),
+        {
+            "node_id": "node-7",
+            "who": f"staff:{support_agent.pk}:{ticket.pk}",
+            "hours": 2,
+            "reason": "x",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors()
+    assert not AccessGrant.objects.exists()
+
+
 def test_grant_form_without_a_ticket_says_to_file_one(client, alice):
     _events(alice, "node-7", ["create"])
     client.force_login(alice)
