@@ -352,6 +352,16 @@ class NodeEventAdmin(ReadOnlyLogAdmin):
     )
     list_select_related = ("customer",)
     readonly_fields = ("flag", "contents", "why")
+    # The table of node actions, under the list (auditlog.node_actions).
+    change_list_template = "auditlog/admin/node_event_change_list.html"
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        return super().changelist_view(
+            request, {**(extra_context or {}), "node_actions": node_actions.TABLE}
+        )
+
     list_filter = (
         ("occurred_at", admin.DateFieldListFilter),
         "is_violation",

@@ -38,6 +38,12 @@ READS = "reads"
 COPIES = "copies"
 REPLACES = "replaces"
 
+STARTER_LABELS: dict[str, Promise] = {
+    CUSTOMER: _("Customer"),
+    STAFF: _("Staff"),
+    SYSTEM: _("System"),
+}
+
 CONTENTS_LABELS: dict[str, Promise] = {
     NONE: _("does not touch the contents"),
     READS: _("reads the contents"),
@@ -70,6 +76,12 @@ class NodeAction:
     @property
     def contents_label(self) -> Promise:
         return CONTENTS_LABELS[self.contents]
+
+    @property
+    def starter_labels(self) -> list[Promise]:
+        return [
+            STARTER_LABELS[s] for s in (CUSTOMER, STAFF, SYSTEM) if s in self.starters
+        ]
 
 
 TABLE: tuple[NodeAction, ...] = (

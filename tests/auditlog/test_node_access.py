@@ -235,6 +235,11 @@ def test_admin_lists_unknown_actions_for_review(
     assert "gpu-passthrough" in html
     listed = [event.action for event in response.context["cl"].result_list]
     assert listed == ["gpu-passthrough"]
+    # Under the list, the table of node actions with why each needs a grant or not.
+    table = html[html.index('id="node-actions"') :]
+    for action in node_actions.TABLE:
+        assert f"<code>{action.slug}</code>" in table
+        assert str(action.why) in table.replace("&#x27;", "'")
     event = NodeEvent.objects.get(action="gpu-passthrough")
     page = staff_client(auditor).get(
         reverse("admin:auditlog_nodeevent_change", args=[event.pk])
