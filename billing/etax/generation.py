@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from lxml import etree
 
 from accounts import roles
@@ -21,11 +23,16 @@ from billing.models import Document, EtaxXml
 logger = logging.getLogger(__name__)
 
 
-def generate(document: Document) -> EtaxXml:
-    """The XML of the issued ``document`` (380, T03, 81, 80), made once."""
+def generate(
+    document: Document, *, redo_failed: bool = False, notify: bool = True
+) -> EtaxXml:
+    """The XML of the issued ``document`` (380, T03, 81, 80), made once.
+
+    ``redo_failed``: a failed one is made again in its place (after the cause is fixed).
+    """
     code = builder.type_code(document)
     existing = EtaxXml.objects.filter(document=document, type_code=code).first()
-    if existing is not None:
+    if existing is not None and not (redo_failed and existing.is_failed):
         return existing
     assert document.number is not None
     assert document.issued_on is not None
@@ -36,6 +43,8 @@ def generate(document: Document) -> EtaxXml:
         issued_on=document.issued_on,
         build=lambda: builder.build(document),
         before=_buyer_address_problems(document),
+        record=existing,
+        notify=notify,
     )
 
 
@@ -49,14 +58,16 @@ def _buyer_address_problems(document: Document) -> list[str]:
     return [addresses.missing_codes_message(parts, missing)]
 
 
-def generate_cancellation(document: Document) -> EtaxXml | None:
+def generate_cancellation(
+    document: Document, *, redo_failed: bool = False, notify: bool = True
+) -> EtaxXml | None:
     """For a cancelled receipt/tax invoice: its T07 cancellation note, made once."""
     if not document.is_cancelled or document.kind != Document.Kind.TAX_INVOICE:
         return None
     existing = EtaxXml.objects.filter(
         document=document, type_code=builder.CANCELLATION
     ).first()
-    if existing is not None:
+    if existing is not None and not (redo_failed and existing.is_failed):
         return existing
     assert document.cancelled_at is not None
     return _make(
@@ -65,6 +76,50 @@ def generate_cancellation(document: Document) -> EtaxXml | None:
         number=builder.cancellation_number(document),
         issued_on=document.cancelled_at.astimezone(builder.BANGKOK).date(),
         build=lambda: builder.build_cancellation(document),
+        record=existing,
+        notify=notify,
+    )
+
+
+def regenerate(document: Document, *, failed: bool = True) -> list[EtaxXml]:
+    """Make the XML the issued ``document`` lacks and, with ``failed``, the failed again.
+
+    Returns the XML made (valid, unchecked or failed again), not the XML kept.
+
+    For documents issued before e-Tax was switched on, or whose XML failed and whose
+    cause was fixed (the address, the certificate). Valid and unchecked XML is kept, so
+    running it twice changes nothing more. Finance is not emailed: whoever runs it
+    sees the outcome. The PDF as issued and sent is never replaced.
+    """
+    if document.status != Document.Status.ISSUED or not document.number:
+        return []
+    before = {record.type_code: record.status for record in document.etax_xml.all()}
+    records = [generate(document, redo_failed=failed, notify=False)]
+    cancellation = generate_cancellation(document, redo_failed=failed, notify=False)
+    if cancellation is not None:
+        records.append(cancellation)
+    redone = {None, EtaxXml.Status.FAILED} if failed else {None}
+    return [record for record in records if before.get(record.type_code) in redone]
+
+
+def needing_xml(*, missing: bool, failed: bool) -> QuerySet[Document]:
+    """Issued documents without their XML (``missing``) or with a failed one (``failed``)."""
+    records = EtaxXml.objects.filter(document=OuterRef("pk"))
+    wanted = Q(pk__in=[])
+    if missing:
+        wanted |= Q(~Exists(records.exclude(type_code=builder.CANCELLATION)))
+        wanted |= Q(
+            ~Exists(records.filter(type_code=builder.CANCELLATION)),
+            kind=Document.Kind.TAX_INVOICE,
+            cancelled_at__isnull=False,
+        )
+    if failed:
+        wanted |= Q(Exists(records.filter(status=EtaxXml.Status.FAILED)))
+    return (
+        Document.objects.issued()
+        .filter(number__isnull=False)
+        .filter(wanted)
+        .order_by("issued_on", "pk")
     )
 
 
@@ -76,11 +131,18 @@ def _make(
     issued_on: datetime.date,
     build: Callable[[], etree._Element],
     before: Sequence[str] = (),
+    record: EtaxXml | None = None,
+    notify: bool = True,
 ) -> EtaxXml:
-    """Build, validate and sign; ``before``: problems found before building (it fails)."""
-    record = EtaxXml(
-        document=document, type_code=code, number=number, issued_on=issued_on
-    )
+    """Build, validate and sign; ``before``: problems found before building (it fails).
+
+    ``record``: a failed XML made again in its place; ``notify``: email finance if it fails.
+    """
+    if record is None:
+        record = EtaxXml(document=document, type_code=code)
+    record.number, record.issued_on = number, issued_on
+    record.signed, record.error, record.xml = False, "", ""
+    record.created_at = timezone.now()
     try:
         root = builder.pretty(build())
         # A failed XML is kept for inspection: admin shows it beside the reason.
@@ -108,7 +170,7 @@ def _make(
         record.status = EtaxXml.Status.FAILED
         record.error = f"{type(error).__name__}: {error}"
     record.save()
-    if record.status == EtaxXml.Status.FAILED:
+    if notify and record.is_failed:
         tell_finance(record)
     return record
 
