@@ -293,12 +293,13 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Regenerate e-Tax XML"), permissions=["issue"])
     def regenerate_etax(self, request: HttpRequest, queryset: QuerySet) -> None:
-        """Make the XML the selected issued documents lack, and the failed ones again."""
+        """Make the XML the selected issued documents lack, and failed or unchecked XML again."""
         made = failed = 0
         for document in queryset.filter(status=Document.Status.ISSUED).order_by(
             "issued_on", "pk"
         ):
-            for record in generation.regenerate(document):
+            redo = (EtaxXml.Status.FAILED, EtaxXml.Status.UNCHECKED)
+            for record in generation.regenerate(document, redo=redo):
                 if record.is_failed:
                     failed += 1
                     self.message_user(

@@ -7,7 +7,7 @@ document is printed and sent as always.
 
 import datetime
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,15 +24,16 @@ logger = logging.getLogger(__name__)
 
 
 def generate(
-    document: Document, *, redo_failed: bool = False, notify: bool = True
+    document: Document, *, redo: Collection[str] = (), notify: bool = True
 ) -> EtaxXml:
     """The XML of the issued ``document`` (380, T03, 81, 80), made once.
 
-    ``redo_failed``: a failed one is made again in its place (after the cause is fixed).
+    ``redo``: statuses (failed, unchecked) whose XML is made again in its place, once
+    the cause is fixed.
     """
     code = builder.type_code(document)
     existing = EtaxXml.objects.filter(document=document, type_code=code).first()
-    if existing is not None and not (redo_failed and existing.is_failed):
+    if existing is not None and existing.status not in redo:
         return existing
     assert document.number is not None
     assert document.issued_on is not None
@@ -59,7 +60,7 @@ def _buyer_address_problems(document: Document) -> list[str]:
 
 
 def generate_cancellation(
-    document: Document, *, redo_failed: bool = False, notify: bool = True
+    document: Document, *, redo: Collection[str] = (), notify: bool = True
 ) -> EtaxXml | None:
     """For a cancelled receipt/tax invoice: its T07 cancellation note, made once."""
     if not document.is_cancelled or document.kind != Document.Kind.TAX_INVOICE:
@@ -67,7 +68,7 @@ def generate_cancellation(
     existing = EtaxXml.objects.filter(
         document=document, type_code=builder.CANCELLATION
     ).first()
-    if existing is not None and not (redo_failed and existing.is_failed):
+    if existing is not None and existing.status not in redo:
         return existing
     assert document.cancelled_at is not None
     return _make(
@@ -81,29 +82,33 @@ def generate_cancellation(
     )
 
 
-def regenerate(document: Document, *, failed: bool = True) -> list[EtaxXml]:
-    """Make the XML the issued ``document`` lacks and, with ``failed``, the failed again.
+def regenerate(
+    document: Document, *, redo: Collection[str] = (EtaxXml.Status.FAILED,)
+) -> list[EtaxXml]:
+    """Make the XML the issued ``document`` lacks, and again the XML whose status is in ``redo``.
 
-    Returns the XML made (valid, unchecked or failed again), not the XML kept.
-
-    For documents issued before e-Tax was switched on, or whose XML failed and whose
-    cause was fixed (the address, the certificate). Valid and unchecked XML is kept, so
-    running it twice changes nothing more. Finance is not emailed: whoever runs it
-    sees the outcome. The PDF as issued and sent is never replaced.
+    For documents issued before e-Tax was switched on, whose XML failed and whose cause
+    was fixed (the address, the certificate), or made unchecked while ETDA's schemas
+    were not installed. Valid XML is kept, so running it twice changes nothing more.
+    Finance is not emailed: whoever runs it sees the outcome. The PDF as issued and
+    sent is never replaced. Returns the XML made, not the XML kept.
     """
     if document.status != Document.Status.ISSUED or not document.number:
         return []
     before = {record.type_code: record.status for record in document.etax_xml.all()}
-    records = [generate(document, redo_failed=failed, notify=False)]
-    cancellation = generate_cancellation(document, redo_failed=failed, notify=False)
+    records = [generate(document, redo=redo, notify=False)]
+    cancellation = generate_cancellation(document, redo=redo, notify=False)
     if cancellation is not None:
         records.append(cancellation)
-    redone = {None, EtaxXml.Status.FAILED} if failed else {None}
-    return [record for record in records if before.get(record.type_code) in redone]
+    return [
+        record
+        for record in records
+        if before.get(record.type_code) is None or before[record.type_code] in redo
+    ]
 
 
-def needing_xml(*, missing: bool, failed: bool) -> QuerySet[Document]:
-    """Issued documents without their XML (``missing``) or with a failed one (``failed``)."""
+def needing_xml(*, missing: bool, redo: Collection[str] = ()) -> QuerySet[Document]:
+    """Issued documents without their XML (``missing``) or with one whose status is in ``redo``."""
     records = EtaxXml.objects.filter(document=OuterRef("pk"))
     wanted = Q(pk__in=[])
     if missing:
@@ -113,8 +118,8 @@ def needing_xml(*, missing: bool, failed: bool) -> QuerySet[Document]:
             kind=Document.Kind.TAX_INVOICE,
             cancelled_at__isnull=False,
         )
-    if failed:
-        wanted |= Q(Exists(records.filter(status=EtaxXml.Status.FAILED)))
+    if redo:
+        wanted |= Q(Exists(records.filter(status__in=redo)))
     return (
         Document.objects.issued()
         .filter(number__isnull=False)

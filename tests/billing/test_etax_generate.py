@@ -110,8 +110,25 @@ def test_failed_xml_is_made_again_in_its_place_once_the_cause_is_fixed(
     assert EtaxXml.objects.filter(document=note).count() == 1
 
 
+def test_xml_made_before_etdas_schemas_were_installed_is_checked_again(
+    etda, settings, tmp_path, alice_profile, django_capture_on_commit_callbacks
+):
+    installed = settings.ETAX_SCHEMA_DIR
+    settings.ETAX_SCHEMA_DIR = tmp_path  # not installed yet
+    note = issue_note(alice_profile, django_capture_on_commit_callbacks)
+    record = EtaxXml.objects.get(document=note)
+    assert record.status == EtaxXml.Status.UNCHECKED
+    settings.ETAX_SCHEMA_DIR = installed
+    assert "e-Tax XML made: 0; failed: 0." in run("--missing", "--failed")
+    assert "e-Tax XML made: 1; failed: 0." in run("--unchecked")
+    record = EtaxXml.objects.get(document=note)
+    assert record.status == EtaxXml.Status.VALID
+    etda_validate(etda, tmp_path, record.xml)
+    assert "e-Tax XML made: 0; failed: 0." in run("--unchecked")
+
+
 def test_the_command_wants_a_choice():
-    with pytest.raises(CommandError, match="--missing, --failed"):
+    with pytest.raises(CommandError, match="--missing, --failed, --unchecked"):
         run()
 
 
