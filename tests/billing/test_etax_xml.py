@@ -294,6 +294,7 @@ def test_a_buyer_address_without_codes_fails_the_xml_not_the_document(
     (to_finance,) = [m for m in mail.outbox if m.to == [finance.email]]
     assert note.number in to_finance.subject
     assert "the sub-district “ไม่มีจริง”" in to_finance.body
+    assert "etax_generate --failed" in to_finance.body  # how to make it again
 
 
 @pytest.mark.parametrize(
