@@ -131,6 +131,8 @@ def test_the_names_are_mapped_to_etdas_tisi_code(etda, client, alice):
     response = post(client, alice, subdistrict="แขวงสีลม", district="เขต บางรัก")
     assert response.status_code == 302, response.context["form"].errors
     assert BillingProfile.objects.get(customer=alice).subdistrict_code == "100402"
+    page = client.get(reverse("billing:profile-list")).content.decode()
+    assert "XML ของเอกสารที่ออกให้โปรไฟล์นี้" not in page
 
 
 @pytest.mark.parametrize(
@@ -152,6 +154,9 @@ def test_names_etda_does_not_list_are_refused_until_confirmed(
     response = post(client, alice, **{field: value, "confirm_unlisted_address": "on"})
     assert response.status_code == 302, response.context["form"].errors
     assert BillingProfile.objects.get(customer=alice).subdistrict_code == ""
+    # The list of profiles keeps saying so.
+    page = client.get(reverse("billing:profile-list")).content.decode()
+    assert "XML ของเอกสารที่ออกให้โปรไฟล์นี้" in page
 
 
 def test_without_etdas_code_lists_the_names_are_not_checked(
