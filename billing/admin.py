@@ -14,7 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from billing import services
 from billing.etax import export, generation
-from billing.forms import AdjustmentForm, PaymentForm, ReplacementForm
+from billing.forms import (
+    AdjustmentForm,
+    BillingProfileAdminForm,
+    PaymentForm,
+    ReplacementForm,
+)
 from billing.models import (
     BillingProfile,
     Document,
@@ -40,6 +45,8 @@ class BillingProfileAdmin(admin.ModelAdmin):
     search_fields = ("legal_name", "tax_id", "customer__email")
     raw_id_fields = ("customer",)
     show_full_result_count = False
+    form = BillingProfileAdminForm
+    readonly_fields = ("subdistrict_code",)
     fieldsets = (
         (None, {"fields": ("customer", "is_default")}),
         (
@@ -54,6 +61,8 @@ class BillingProfileAdmin(admin.ModelAdmin):
                     "district",
                     "province",
                     "postcode",
+                    "subdistrict_code",
+                    "confirm_unlisted_address",
                     "email",
                     "phone",
                 )

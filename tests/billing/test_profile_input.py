@@ -166,3 +166,38 @@ def test_without_etdas_code_lists_the_names_are_not_checked(
     response = post(client, alice, subdistrict="สีลมใต้")
     assert response.status_code == 302, response.context["form"].errors
     assert BillingProfile.objects.get(customer=alice).subdistrict_code == ""
+
+
+def test_admin_checks_the_address_against_etdas_lists_too(
+    etda, alice, finance, staff_client
+):
+    from django.contrib.auth.models import Permission
+
+    from billing.models import BillingProfile as Profile
+    from tests.factories import BillingProfileFactory
+
+    profile = BillingProfileFactory(customer=alice)
+    assert profile.subdistrict_code == "101401"
+    # Finance only reads profiles; a staff member who may change them:
+    finance.user_permissions.add(
+        Permission.objects.get(codename="change_billingprofile")
+    )
+    client = staff_client(finance)
+    url = reverse("admin:billing_billingprofile_change", args=[profile.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "101401" in page.content.decode()  # the stored TISI code is shown
+    data = {
+        "customer": str(alice.pk),
+        "is_default": "on",
+        **VALID,
+        "subdistrict": "สีลมใต้",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "ตำบล/แขวงชื่อนี้" in response.content.decode()
+    assert Profile.objects.get(pk=profile.pk).subdistrict == "สามเสนใน"
+    response = client.post(url, {**data, "confirm_unlisted_address": "on"})
+    assert response.status_code == 302
+    saved = Profile.objects.get(pk=profile.pk)
+    assert (saved.subdistrict, saved.subdistrict_code) == ("สีลมใต้", "")
