@@ -191,6 +191,9 @@ def test_notes_are_etda_debit_credit_notes_citing_the_original(
     cited = "//ram:AdditionalReferencedDocument"
     assert xpath(record.xml, f"{cited}/ram:IssuerAssignedID/text()") == [receipt.number]
     assert xpath(record.xml, f"{cited}/ram:ReferenceTypeCode/text()") == ["T03"]
+    assert xpath(record.xml, f"{cited}/ram:IssueDateTime/text()") == [
+        f"{receipt.issued_on.isoformat()}T00:00:00"
+    ]
     summation = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation"
     assert xpath(record.xml, f"{summation}/ram:OriginalInformationAmount/text()") == [
         "3250.50"
