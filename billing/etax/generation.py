@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from lxml import etree
@@ -112,7 +113,10 @@ def needing_xml(*, missing: bool, redo: Collection[str] = ()) -> QuerySet[Docume
     records = EtaxXml.objects.filter(document=OuterRef("pk"))
     wanted = Q(pk__in=[])
     if missing:
-        wanted |= Q(~Exists(records.exclude(type_code=builder.CANCELLATION)))
+        # A document not rendered yet gets its XML from its render task first.
+        wanted |= Q(
+            ~Exists(records.exclude(type_code=builder.CANCELLATION)), ~Q(pdf="")
+        )
         wanted |= Q(
             ~Exists(records.filter(type_code=builder.CANCELLATION)),
             kind=Document.Kind.TAX_INVOICE,
@@ -174,7 +178,15 @@ def _make(
         logger.exception("e-Tax XML of %s", number)
         record.status = EtaxXml.Status.FAILED
         record.error = f"{type(error).__name__}: {error}"
-    record.save()
+    if record.pk is None:
+        try:
+            with transaction.atomic():
+                record.save()
+        except IntegrityError:
+            # Made meanwhile by another process (the render task and a backfill).
+            return EtaxXml.objects.get(document=document, type_code=code)
+    else:
+        record.save()
     if notify and record.is_failed:
         tell_finance(record)
     return record

@@ -171,3 +171,31 @@ def test_a_customer_cannot_reach_the_action(client, alice, tax_invoice):
     )
     assert response.status_code == 302  # to the admin login
     assert "/login/" in response["Location"]
+
+
+def test_a_document_not_rendered_yet_is_left_to_its_render_task(
+    etda, alice_profile, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        note = services.create_billing_note(alice_profile, lines=HOSTING)
+    assert "e-Tax XML made: 0; failed: 0." in run("--missing")
+    assert not EtaxXml.objects.filter(document=note).exists()
+    for callback in callbacks:  # the render task runs
+        callback()
+    assert EtaxXml.objects.get(document=note).status == EtaxXml.Status.VALID
+
+
+def test_xml_made_meanwhile_by_another_process_is_kept_not_a_crash(etda, tax_invoice):
+    from billing.etax import builder, generation
+
+    existing = EtaxXml.objects.get(document=tax_invoice)
+    # The render task and a backfill both found no XML and both build one.
+    record = generation._make(
+        tax_invoice,
+        code="T03",
+        number=tax_invoice.number,
+        issued_on=tax_invoice.issued_on,
+        build=lambda: builder.build(tax_invoice),
+    )
+    assert record.pk == existing.pk
+    assert EtaxXml.objects.filter(document=tax_invoice).count() == 1
