@@ -13,8 +13,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from billing import services
-from billing.etax import export
-from billing.forms import AdjustmentForm, PaymentForm, ReplacementForm
+from billing.etax import export, generation
+from billing.forms import (
+    AdjustmentForm,
+    BillingProfileAdminForm,
+    PaymentForm,
+    ReplacementForm,
+)
 from billing.models import (
     BillingProfile,
     Document,
@@ -40,6 +45,8 @@ class BillingProfileAdmin(admin.ModelAdmin):
     search_fields = ("legal_name", "tax_id", "customer__email")
     raw_id_fields = ("customer",)
     show_full_result_count = False
+    form = BillingProfileAdminForm
+    readonly_fields = ("subdistrict_code",)
     fieldsets = (
         (None, {"fields": ("customer", "is_default")}),
         (
@@ -54,6 +61,8 @@ class BillingProfileAdmin(admin.ModelAdmin):
                     "district",
                     "province",
                     "postcode",
+                    "subdistrict_code",
+                    "confirm_unlisted_address",
                     "email",
                     "phone",
                 )
@@ -124,7 +133,7 @@ class DocumentAdmin(admin.ModelAdmin):
     show_full_result_count = False
     raw_id_fields = ("profile",)
     inlines = [DocumentLineInline]
-    actions = ["issue_selected"]
+    actions = ["issue_selected", "regenerate_etax"]
     readonly_fields = (
         "number",
         "kind",
@@ -290,6 +299,34 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def has_issue_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("billing.issue_document")
+
+    @admin.action(description=_("Regenerate e-Tax XML"), permissions=["issue"])
+    def regenerate_etax(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Make the XML the selected issued documents lack, and failed or unchecked XML again."""
+        made = failed = 0
+        for document in queryset.filter(status=Document.Status.ISSUED).order_by(
+            "issued_on", "pk"
+        ):
+            redo = (EtaxXml.Status.FAILED, EtaxXml.Status.UNCHECKED)
+            for record in generation.regenerate(document, redo=redo):
+                if record.is_failed:
+                    failed += 1
+                    self.message_user(
+                        request,
+                        f"{record.number} ({record.type_code}): {record.error}",
+                        messages.ERROR,
+                    )
+                else:
+                    made += 1
+        self.message_user(
+            request,
+            _(
+                "e-Tax XML made: %(made)d; failed: %(failed)d. XML already made and "
+                "valid is kept."
+            )
+            % {"made": made, "failed": failed},
+            messages.WARNING if failed else messages.SUCCESS,
+        )
 
     def get_urls(self) -> list[URLPattern]:
         own = [

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.phone import thai_phone_e164
 from billing import services
+from billing.etax import codes
 from billing.models import (
     BillingProfile,
     Document,
@@ -45,7 +46,45 @@ class PoliteErrorsMixin:
             field.error_messages.update(self.error_messages_by_code)
 
 
-class BillingProfileForm(PoliteErrorsMixin, forms.ModelForm):
+class AddressCodesMixin(forms.Form):
+    """Refuses address names ETDA's TISI code lists do not have, until they are confirmed."""
+
+    # ETDA's e-Tax XML needs the address as TISI codes: names that do not map are refused
+    # until the customer confirms them (the XML of their documents then fails, finance
+    # is told and corrects it).
+    confirm_unlisted_address = forms.BooleanField(
+        label=_("My address is right as typed, although ETDA's list does not have it."),
+        required=False,
+    )
+
+    def _check_address_codes(self, cleaned: dict[str, Any]) -> None:
+        """Say which name ETDA's TISI code lists do not have (the e-Tax XML needs codes)."""
+        names = [cleaned.get(key) for key in ("province", "district", "subdistrict")]
+        if not all(names) or cleaned.get("confirm_unlisted_address"):
+            return
+        code, missing = codes.lookup(*(str(name) for name in names))
+        if code or missing not in ("province", "district", "subdistrict"):
+            return  # mapped, or the code lists are not installed (nothing to say)
+        messages = {
+            "province": _(
+                "ETDA's list of provinces does not have this province. If it is right, "
+                "tick the box below."
+            ),
+            "district": _(
+                "ETDA's list has no district (amphoe/khet) of this name in the province "
+                "chosen; please check the spelling, without the word อำเภอ or เขต. If it "
+                "is right, tick the box below."
+            ),
+            "subdistrict": _(
+                "ETDA's list has no sub-district (tambon/khwaeng) of this name in the "
+                "district given; please check the spelling, without the word ตำบล or "
+                "แขวง. If it is right, tick the box below."
+            ),
+        }
+        self.add_error(missing, messages[missing])
+
+
+class BillingProfileForm(PoliteErrorsMixin, AddressCodesMixin, forms.ModelForm):
     """A customer's billing profile: the details printed on their tax invoices."""
 
     # Wider than 13 so a number pasted with dashes reaches clean_tax_id.
@@ -122,6 +161,33 @@ class BillingProfileForm(PoliteErrorsMixin, forms.ModelForm):
                     "the 5-digit branch number."
                 ),
             )
+        self._check_address_codes(cleaned)
+        return cleaned
+
+
+class BillingProfileAdminForm(AddressCodesMixin, forms.ModelForm):
+    """Staff edit a profile in admin: the same check of the address against ETDA's lists."""
+
+    class Meta:
+        model = BillingProfile
+        fields = (
+            "customer",
+            "is_default",
+            "legal_name",
+            "tax_id",
+            "branch",
+            "address_line",
+            "subdistrict",
+            "district",
+            "province",
+            "postcode",
+            "email",
+            "phone",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        self._check_address_codes(cleaned)
         return cleaned
 
 

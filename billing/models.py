@@ -886,5 +886,9 @@ class EtaxXml(models.Model):
         return f"{self.number} ({self.type_code})"
 
     @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
+    @property
     def is_embeddable(self) -> bool:
         return self.status != self.Status.FAILED and bool(self.xml)

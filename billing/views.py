@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.decorators import staff_second_factor_required
 from billing import services
+from billing.etax import codes as etax_codes
 from billing.etax.promptpay import qr_for_document as promptpay_qr
 from billing.forms import BillingProfileForm, CertificateForm
 from billing.models import BillingProfile, Document, Payment
@@ -36,7 +37,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 def profile_list(request: HttpRequest) -> HttpResponse:
     _customer_only(request)
     profiles = BillingProfile.objects.of(request.user)
-    return render(request, "billing/profile_list.html", {"profiles": profiles})
+    return render(
+        request,
+        "billing/profile_list.html",
+        # A profile without its TISI code is pointed out when ETDA's lists could tell.
+        {"profiles": profiles, "codes_checked": etax_codes.available()},
+    )
 
 
 @login_required

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from billing.arithmetic import vat_on
-from billing.etax.addresses import building_number
+from billing.etax.addresses import building_number, with_codes
 from billing.models import Document, DocumentLine, is_juristic_tax_id
 
 SPEC_VERSION = "v2.1"
@@ -158,6 +158,12 @@ class _Builder:
             self.ram(address, "BuildingNumber", number)
 
 
+def buyer_parts(document: Document) -> dict[str, str]:
+    """The buyer's frozen address in ETDA's parts, with its TISI code where it maps."""
+    parts = document.buyer_address_parts or {"line": document.buyer_address}
+    return with_codes(parts)[0]
+
+
 def _buyer_email(document: Document) -> str:
     return f"mailto:{document.buyer_email}" if document.buyer_email else ""
 
@@ -237,7 +243,7 @@ def _agreement(b: _Builder, transaction: etree._Element, document: Document) -> 
         name=document.buyer_name,
         tax_id=document.buyer_tax_id,
         branch=document.buyer_branch,
-        parts=document.buyer_address_parts or {"line": document.buyer_address},
+        parts=buyer_parts(document),
         email=_buyer_email(document),
     )
     cited = document.original or document.replaces

@@ -1,7 +1,9 @@
 """TISI address codes (province 2 digits, district 4, sub-district 6) from ETDA's code lists.
 
-The code lists are read from ``settings.ETAX_SCHEMA_DIR`` (ETDA's release, not copied into
-the project); without them no address maps and every profile keeps empty codes.
+The code lists are read at run time from ``settings.ETAX_SCHEMA_DIR`` (ETDA's release, not
+copied into the project), the folder the XML is validated against: the profile form maps the
+names a customer types, and the builder maps a frozen address whose code was not stored.
+Without them no address maps and the XML is built unvalidated.
 """
 
 import functools
@@ -63,12 +65,29 @@ def _find(names: dict[str, str], prefix: str, name: str, length: int) -> str:
     return ""
 
 
-def subdistrict_code(province: str, district: str, subdistrict: str) -> str:
-    """The 6-digit TISI code of the sub-district, or "" when the names do not map."""
+def available() -> bool:
+    """Whether ETDA's TISI code lists are installed (``ETAX_SCHEMA_DIR``)."""
+    return bool(provinces()) and bool(districts()) and bool(subdistricts())
+
+
+def lookup(province: str, district: str, subdistrict: str) -> tuple[str, str]:
+    """The 6-digit TISI code and "", or "" and the first part that does not map.
+
+    The part is ``province``, ``district`` or ``subdistrict``; ``lists`` when ETDA's code
+    lists are not installed.
+    """
+    if not available():
+        return "", "lists"
     province_code = _find(provinces(), "", province, 2)
     if not province_code:
-        return ""
+        return "", "province"
     district_code = _find(districts(), province_code, district, 4)
     if not district_code:
-        return ""
-    return _find(subdistricts(), district_code, subdistrict, 6)
+        return "", "district"
+    code = _find(subdistricts(), district_code, subdistrict, 6)
+    return (code, "") if code else ("", "subdistrict")
+
+
+def subdistrict_code(province: str, district: str, subdistrict: str) -> str:
+    """The 6-digit TISI code of the sub-district, or "" when the names do not map."""
+    return lookup(province, district, subdistrict)[0]

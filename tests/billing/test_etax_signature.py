@@ -10,7 +10,7 @@ import pytest
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.hazmat.primitives.serialization import (
     BestAvailableEncryption,
     pkcs12,
@@ -126,7 +126,10 @@ def test_without_a_certificate_the_xml_is_unsigned_and_admin_says_so(
         ("wrong password", "wrong ETAX_CERT_PASSWORD"),
         ("expired", "The certificate expired on"),
         ("elliptic curve key", "not RSA"),
+        ("DSA key", "not RSA"),
+        ("not yet valid", "The certificate is not valid before"),
         ("missing file", "Cannot read the certificate"),
+        ("not a PKCS#12 file", "not a PKCS#12 file"),
     ],
 )
 def test_a_certificate_that_cannot_sign_fails_the_xml_not_the_document(
@@ -152,6 +155,16 @@ def test_a_certificate_that_cannot_sign_fails_the_xml_not_the_document(
         )
     elif problem == "elliptic curve key":
         make_p12(path, key=ec.generate_private_key(ec.SECP256R1()))
+    elif problem == "DSA key":
+        make_p12(path, key=dsa.generate_private_key(key_size=2048))
+    elif problem == "not yet valid":
+        make_p12(
+            path,
+            not_before=datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC),
+            not_after=datetime.datetime(2028, 1, 1, tzinfo=datetime.UTC),
+        )
+    elif problem == "not a PKCS#12 file":
+        path.write_bytes(b"-----BEGIN CERTIFICATE-----\nnot a key\n")
     mail.outbox.clear()
     note = issue_note(alice_profile, django_capture_on_commit_callbacks)
     record = EtaxXml.objects.get(document=note)

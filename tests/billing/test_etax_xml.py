@@ -9,6 +9,7 @@ import sys
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from hypothesis import (
     HealthCheck,
     given,
@@ -22,8 +23,8 @@ from hypothesis import (
 from lxml import etree
 
 from billing import services
-from billing.etax import builder, validation
-from billing.models import Document, EtaxXml
+from billing.etax import builder, generation, validation
+from billing.models import BillingProfile, Document, EtaxXml
 from tests.billing.conftest import HOSTING, lines
 from tests.factories import BillingProfileFactory
 
@@ -190,6 +191,9 @@ def test_notes_are_etda_debit_credit_notes_citing_the_original(
     cited = "//ram:AdditionalReferencedDocument"
     assert xpath(record.xml, f"{cited}/ram:IssuerAssignedID/text()") == [receipt.number]
     assert xpath(record.xml, f"{cited}/ram:ReferenceTypeCode/text()") == ["T03"]
+    assert xpath(record.xml, f"{cited}/ram:IssueDateTime/text()") == [
+        f"{receipt.issued_on.isoformat()}T00:00:00"
+    ]
     summation = "//ram:SpecifiedTradeSettlementHeaderMonetarySummation"
     assert xpath(record.xml, f"{summation}/ram:OriginalInformationAmount/text()") == [
         "3250.50"
@@ -261,13 +265,52 @@ def test_a_multi_line_multi_page_document_is_valid(
     assert len(xpath(record.xml, "//ram:IncludedSupplyChainTradeLineItem")) == 60
 
 
-def test_an_address_that_does_not_map_is_given_as_one_line_and_stays_valid(
-    etda, alice, django_capture_on_commit_callbacks, tmp_path
+def test_a_buyer_address_without_codes_fails_the_xml_not_the_document(
+    etda, alice, finance, django_capture_on_commit_callbacks, tmp_path
 ):
-    profile = BillingProfileFactory(
-        customer=alice, subdistrict="ไม่มีจริง", district="ไม่มีจริง"
-    )
+    # Saved outside the form (which refuses names ETDA's lists do not have).
+    profile = BillingProfileFactory(customer=alice, subdistrict="ไม่มีจริง")
     assert profile.subdistrict_code == ""
+    mail.outbox.clear()
+    note = issue(
+        django_capture_on_commit_callbacks,
+        services.create_billing_note,
+        profile,
+        lines=HOSTING,
+    )
+    note.refresh_from_db()
+    record = stored(note)
+    assert record.status == EtaxXml.Status.FAILED
+    assert not record.signed
+    # The reason names what is missing, in Thai and in English.
+    thai, english = record.error.splitlines()
+    assert "ตำบล/แขวง “ไม่มีจริง” ไม่อยู่ในรายการตำบลของอำเภอ “พญาไท”" in thai
+    assert "the sub-district “ไม่มีจริง” is not in ETDA's list" in english
+    # The XML is kept for inspection; the address is one line without codes.
+    address = "//ram:BuyerTradeParty/ram:PostalTradeAddress"
+    assert xpath(record.xml, f"{address}/ram:CitySubDivisionName") == []
+    assert xpath(record.xml, f"{address}/ram:LineOne/text()") == ["99/1 ถนนพหลโยธิน"]
+    # The document is issued, printed and sent; finance is told why.
+    assert note.is_issued
+    assert note.pdf
+    assert [m.to for m in mail.outbox].count([profile.email]) == 1
+    (to_finance,) = [m for m in mail.outbox if m.to == [finance.email]]
+    assert note.number in to_finance.subject
+    assert "the sub-district “ไม่มีจริง”" in to_finance.body
+    assert "etax_generate --failed" in to_finance.body  # how to make it again
+
+
+@pytest.mark.parametrize(
+    ("changes", "missing"),
+    [
+        ({"district": "ไม่มีจริง"}, "the district “ไม่มีจริง” is not in ETDA's list"),
+        ({"province": "ไม่มีจริง"}, "the province “ไม่มีจริง” is not in ETDA's"),
+    ],
+)
+def test_the_reason_names_the_part_without_a_code(
+    etda, alice, django_capture_on_commit_callbacks, changes, missing
+):
+    profile = BillingProfileFactory(customer=alice, **changes)
     note = issue(
         django_capture_on_commit_callbacks,
         services.create_billing_note,
@@ -275,10 +318,46 @@ def test_an_address_that_does_not_map_is_given_as_one_line_and_stays_valid(
         lines=HOSTING,
     )
     record = stored(note)
+    assert record.status == EtaxXml.Status.FAILED
+    assert missing in record.error
+
+
+def test_a_code_not_stored_is_looked_up_from_the_frozen_names(
+    etda, alice, django_capture_on_commit_callbacks, tmp_path
+):
+    """A profile saved while ETDA's code lists were missing: the frozen names still map."""
+    profile = BillingProfileFactory(customer=alice)
+    BillingProfile.objects.filter(pk=profile.pk).update(subdistrict_code="")
+    profile.refresh_from_db()
+    note = issue(
+        django_capture_on_commit_callbacks,
+        services.create_billing_note,
+        profile,
+        lines=HOSTING,
+    )
+    note.refresh_from_db()
+    assert note.buyer_address_parts["subdistrict_code"] == ""
+    record = stored(note)
+    assert record.status == EtaxXml.Status.VALID, record.error
     etda_validate(etda, tmp_path, record.xml)
     address = "//ram:BuyerTradeParty/ram:PostalTradeAddress"
-    assert xpath(record.xml, f"{address}/ram:CitySubDivisionName") == []
-    assert xpath(record.xml, f"{address}/ram:LineOne/text()") == ["99/1 ถนนพหลโยธิน"]
+    assert xpath(record.xml, f"{address}/ram:CitySubDivisionName/text()") == ["101401"]
+
+
+def test_a_one_line_address_of_an_older_document_fails_with_the_reason(
+    etda, alice_profile, django_capture_on_commit_callbacks
+):
+    note = issue(
+        django_capture_on_commit_callbacks,
+        services.create_billing_note,
+        alice_profile,
+        lines=HOSTING,
+    )
+    EtaxXml.objects.filter(document=note).delete()
+    note.buyer_address_parts = {}  # as frozen before the parts were kept
+    record = generation.generate(note)
+    assert record.status == EtaxXml.Status.FAILED
+    assert "the document holds the address as one line" in record.error
 
 
 _thai = st.text(

@@ -124,3 +124,80 @@ def test_hostile_text_is_a_form_error_on_postgresql_too(client, alice, postgres)
     assert BillingProfile.objects.get(customer=alice).legal_name == (
         "บริษัท 🚀 \u200b ค้ำประกัน จำกัด"
     )
+
+
+def test_the_names_are_mapped_to_etdas_tisi_code(etda, client, alice):
+    # Typed with the words แขวง and เขต, which ETDA's list leaves out.
+    response = post(client, alice, subdistrict="แขวงสีลม", district="เขต บางรัก")
+    assert response.status_code == 302, response.context["form"].errors
+    assert BillingProfile.objects.get(customer=alice).subdistrict_code == "100402"
+    page = client.get(reverse("billing:profile-list")).content.decode()
+    assert "XML ของเอกสารที่ออกให้โปรไฟล์นี้" not in page
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "hint"),
+    [
+        ("district", "บางลัก", "อำเภอ/เขตชื่อนี้"),
+        ("subdistrict", "สีลมใต้", "ตำบล/แขวงชื่อนี้"),
+    ],
+)
+def test_names_etda_does_not_list_are_refused_until_confirmed(
+    etda, client, alice, field, value, hint
+):
+    response = post(client, alice, **{field: value})
+    assert response.status_code == 200
+    [message] = response.context["form"].errors[field]
+    assert hint in message
+    assert "ทำเครื่องหมายในช่องด้านล่าง" in message
+    assert not BillingProfile.objects.exists()
+    response = post(client, alice, **{field: value, "confirm_unlisted_address": "on"})
+    assert response.status_code == 302, response.context["form"].errors
+    assert BillingProfile.objects.get(customer=alice).subdistrict_code == ""
+    # The list of profiles keeps saying so.
+    page = client.get(reverse("billing:profile-list")).content.decode()
+    assert "XML ของเอกสารที่ออกให้โปรไฟล์นี้" in page
+
+
+def test_without_etdas_code_lists_the_names_are_not_checked(
+    settings, client, alice, tmp_path
+):
+    settings.ETAX_SCHEMA_DIR = tmp_path  # no code lists there
+    response = post(client, alice, subdistrict="สีลมใต้")
+    assert response.status_code == 302, response.context["form"].errors
+    assert BillingProfile.objects.get(customer=alice).subdistrict_code == ""
+
+
+def test_admin_checks_the_address_against_etdas_lists_too(
+    etda, alice, finance, staff_client
+):
+    from django.contrib.auth.models import Permission
+
+    from billing.models import BillingProfile as Profile
+    from tests.factories import BillingProfileFactory
+
+    profile = BillingProfileFactory(customer=alice)
+    assert profile.subdistrict_code == "101401"
+    # Finance only reads profiles; a staff member who may change them:
+    finance.user_permissions.add(
+        Permission.objects.get(codename="change_billingprofile")
+    )
+    client = staff_client(finance)
+    url = reverse("admin:billing_billingprofile_change", args=[profile.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "101401" in page.content.decode()  # the stored TISI code is shown
+    data = {
+        "customer": str(alice.pk),
+        "is_default": "on",
+        **VALID,
+        "subdistrict": "สีลมใต้",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "ตำบล/แขวงชื่อนี้" in response.content.decode()
+    assert Profile.objects.get(pk=profile.pk).subdistrict == "สามเสนใน"
+    response = client.post(url, {**data, "confirm_unlisted_address": "on"})
+    assert response.status_code == 302
+    saved = Profile.objects.get(pk=profile.pk)
+    assert (saved.subdistrict, saved.subdistrict_code) == ("สีลมใต้", "")
