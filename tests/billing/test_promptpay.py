@@ -1,15 +1,20 @@
 """Thai QR Payment (PromptPay) on billing notes: the payload decoded field by field, CRC included."""
 
 import io
+import shutil
+import subprocess
 
 import pytest
+import zxingcpp
 from django.core.files.storage import storages
 from django.urls import reverse
+from PIL import Image
 from pypdf import PdfReader
 
 from billing import services
 from billing.etax import promptpay
 from tests.billing.conftest import HOSTING
+from tests.conftest import skip_or_fail
 
 SELLER_TAX_ID = "0105558000014"
 
@@ -132,3 +137,23 @@ def test_without_promptpay_id_there_is_no_code(settings, alice_profile):
     note = services.create_billing_note(alice_profile, lines=HOSTING)
     assert promptpay.for_document(note) == ""
     assert promptpay.qr_for_document(note) == ""
+
+
+def test_the_code_printed_on_the_bill_scans_to_the_payload(
+    promptpay_id, billing_note, tmp_path
+):
+    """Read what we print: the PDF's page as an image, scanned like a banking app would."""
+    if shutil.which("pdftoppm") is None:
+        skip_or_fail("needs pdftoppm (apt-get install poppler-utils)")
+    with storages["private"].open(billing_note.pdf, "rb") as stored:
+        (tmp_path / "bill.pdf").write_bytes(stored.read())
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1"]
+        + [tmp_path / "bill.pdf", tmp_path / "page"],
+        check=True,
+    )
+    (page,) = tmp_path.glob("page*.png")
+    codes = zxingcpp.read_barcodes(Image.open(page))
+    assert [code.format for code in codes] == [zxingcpp.BarcodeFormat.QRCode]
+    assert codes[0].text == promptpay.for_document(billing_note)
+    assert decode(codes[0].text)["54"] == str(billing_note.total)
