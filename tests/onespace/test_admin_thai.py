@@ -12,6 +12,9 @@ from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from accounts.models import User
 from auditlog import buffer
 from auditlog import services as auditlog_services
@@ -71,6 +74,43 @@ ENGLISH_FRAGMENTS = [
     "Can change",
     "Can delete",
     "Can view",
+    # django-otp's device forms and lists, django-tasks-db's columns.
+    "Identity",
+    "Timestamps",
+    "Configuration",
+    "Throttling",
+    "QR Code",
+    "qrcode",
+    "Install",
+    "Token",
+    "token",
+    "Key",
+    "key",
+    "Confirmed",
+    "confirmed",
+    "Created at",
+    "created at",
+    "Last used at",
+    "last used at",
+    "Created by",
+    "Prefix",
+    "The user that this device belongs to",
+    "Is this device ready for use",
+    "time step",
+    "time steps",
+    "Number of successive failed attempts",
+    "queue name",
+    "priority",
+    "enqueued at",
+    # Model names of our own apps and Django's, and many-to-many links.
+    "password history",
+    "purge checkpoint",
+    "daily count",
+    "Content Types",
+    "relationship",
+    "relationships",
+    "permissions object",
+    "groups object",
 ]
 _WORD = {
     f: re.compile(r"(?<![A-Za-z])" + re.escape(f) + r"(?![A-Za-z])")
@@ -141,6 +181,10 @@ def data(db):
         ]
     )
     CustomerFactory()
+    staff = User.objects.get(email="admin@demo.onespace.test")
+    StaticDevice.objects.create(user=staff, name="backup").token_set.create(
+        token="abcd1234"
+    )
     buffer.clear()
     return customer
 
@@ -160,6 +204,9 @@ def _admin_pages():
         obj = model._default_manager.order_by("pk").first()
         if obj is not None:
             pages.append((f"{prefix}_change", (obj.pk,)))
+    device = TOTPDevice.objects.order_by("pk").first()
+    if device is not None:  # django-otp's page with the QR code
+        pages.append(("admin:otp_totp_totpdevice_config", (device.pk,)))
     return pages
 
 
