@@ -39,7 +39,8 @@ MODEL_NAMES = {
 # The label is set on the field (migrations read the name given at definition, so none
 # is made); the help text, which migrations do read, goes to the admin's form
 # (help_texts below).
-_DEVICE_FIELDS = {
+_Names = dict[str, tuple[Any, Any]]
+_DEVICE_FIELDS: _Names = {
     "user": (_("staff member"), _("The staff member this device belongs to.")),
     "name": (
         _("device name"),
@@ -57,7 +58,7 @@ _DEVICE_FIELDS = {
     "created_at": (_("created at"), _("When this device was added.")),
     "last_used_at": (_("last used at"), _("When a code from this device last passed.")),
 }
-FIELD_NAMES = {
+FIELD_NAMES: dict[tuple[str, str], _Names] = {
     ("otp_totp", "totpdevice"): {
         **_DEVICE_FIELDS,
         "key": (
@@ -163,9 +164,12 @@ def name_many_to_many_links() -> None:
         if not model._meta.auto_created:
             continue
         ends = [f.related_model for f in model._meta.fields if f.is_relation]
-        if len(ends) != 2:
+        if len(ends) != 2 or not all(isinstance(end, type) for end in ends):
             continue
-        names = {"from": ends[0]._meta.verbose_name, "to": ends[1]._meta.verbose_name}
+        names = {
+            "from": ends[0]._meta.verbose_name,  # type: ignore[union-attr]
+            "to": ends[1]._meta.verbose_name,  # type: ignore[union-attr]
+        }
         model._meta.verbose_name = _link_name(_("link %(from)s – %(to)s"), names)
         model._meta.verbose_name_plural = _link_name(
             _("links %(from)s – %(to)s"), names
@@ -173,7 +177,7 @@ def name_many_to_many_links() -> None:
         model.__str__ = _link_str  # type: ignore[assignment]
 
 
-def _format_names(template: str, names: dict[str, Any]) -> str:
+def _format_names(template: Any, names: dict[str, Any]) -> str:
     return str(template) % {key: str(value) for key, value in names.items()}
 
 
