@@ -1,5 +1,6 @@
 """Staff admin speaks Thai: every changelist, form and action confirmation, no English left."""
 
+import datetime
 import io
 import json
 import re
@@ -334,3 +335,48 @@ def test_support_statistics_label_months_in_buddhist_era(superuser_client):
     today = timezone.localdate()
     month = f"{thaidates.MONTHS_SHORT[today.month - 1]} {today.year + 543}"
     assert month in visible_text(page.content.decode())
+
+
+def _input_value(page: str, name: str) -> str:
+    match = re.search(rf'<input [^>]*name="{name}"[^>]*>', page)
+    assert match, name
+    value = re.search(r'value="([^"]*)"', match[0])
+    return value[1] if value else ""
+
+
+def test_date_inputs_show_and_take_buddhist_era_years(superuser_client):
+    from billing.models import VatRate
+
+    rate = VatRate.objects.create(rate="7.00", valid_from=datetime.date(2024, 2, 29))
+    url = reverse("admin:billing_vatrate_change", args=(rate.pk,))
+    page = superuser_client.get(url).content.decode()
+    assert _input_value(page, "valid_from") == "29/02/2567"  # a BE leap day
+
+    response = superuser_client.post(
+        url, {"rate": "7.00", "valid_from": "01/10/2569", "valid_until": "2027-09-30"}
+    )
+    assert response.status_code == 302
+    rate.refresh_from_db()
+    assert rate.valid_from == datetime.date(2026, 10, 1)  # typed in BE, kept in CE
+    assert rate.valid_until == datetime.date(2027, 9, 30)  # CE still understood
+
+
+def test_date_and_time_inputs_show_buddhist_era_years(superuser_client, data):
+    page = superuser_client.get(
+        reverse("admin:accounts_user_change", args=(data.pk,))
+    ).content.decode()
+    verified = timezone.localtime(data.email_verified_at).date()
+    assert _input_value(page, "email_verified_at_0") == (
+        f"{verified:%d/%m}/{verified.year + 543}"
+    )
+
+
+def test_english_date_inputs_keep_common_era(superuser_client):
+    from billing.models import VatRate
+
+    rate = VatRate.objects.create(rate="7.00", valid_from=datetime.date(2024, 2, 29))
+    superuser_client.cookies["onespace_language"] = "en"
+    page = superuser_client.get(
+        reverse("admin:billing_vatrate_change", args=(rate.pk,))
+    ).content.decode()
+    assert "2024" in _input_value(page, "valid_from")
