@@ -16,6 +16,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onespace.thaidates import format_date
+
 
 class UserQuerySet(models.QuerySet["User"]):
     def customers(self) -> "UserQuerySet":
@@ -213,7 +215,7 @@ class PasswordHistory(models.Model):
         indexes = [models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"
+        return f"{self.user_id} @ {format_date(self.created_at)}"
 
 
 class ServiceTokenQuerySet(models.QuerySet["ServiceToken"]):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onespace.choices import choice_label
+from onespace.thaidates import format_date, format_datetime
 
 GENESIS = "0" * 64
 RAW_IP_MAX = 100
@@ -196,7 +197,7 @@ class SecurityEvent(ChainedLog):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_action_display()} @ {format_datetime(self.occurred_at)}"
 
     def get_action_display(self) -> str:  # type: ignore[no-redef]
         return choice_label(self.Action, self.action)
@@ -434,7 +435,7 @@ class Disclosure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.authority} ({self.disclosed_at:%Y-%m-%d})"
+        return f"{self.authority} ({format_date(self.disclosed_at)})"
 
     def clean(self) -> None:
         super().clean()
@@ -504,7 +505,7 @@ class DeadLetter(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} @ {self.refused_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} @ {format_datetime(self.refused_at)}"
 
 
 class DailyCount(models.Model):

@@ -16,6 +16,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.th import tin
 
 from billing.provinces import Province
+from onespace.thaidates import format_date
 
 HEAD_OFFICE = "00000"
 
@@ -225,7 +226,7 @@ class VatRate(models.Model):
         ordering = ["-valid_from"]
 
     def __str__(self) -> str:
-        return f"{self.rate} % ({self.valid_from:%Y-%m-%d})"
+        return f"{self.rate} % ({format_date(self.valid_from)})"
 
 
 class NumberSeries(models.Model):

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.models import Permission
+from django.db.models import Model
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -131,6 +132,9 @@ def name_third_party_models() -> None:
             field = model._meta.get_field(field_name)
             field.verbose_name = verbose_name  # type: ignore[union-attr]
     name_many_to_many_links()
+    for model in apps.get_models():
+        if model.__str__ is Model.__str__:
+            model.__str__ = _default_str  # type: ignore[method-assign]
 
 
 def help_texts(label: str, model_name: str) -> dict[str, Any]:
@@ -140,6 +144,12 @@ def help_texts(label: str, model_name: str) -> dict[str, Any]:
         for name, (_label, help_text) in FIELD_NAMES[label, model_name].items()
         if help_text
     }
+
+
+def _default_str(obj: Any) -> str:
+    """A row of a model without a name of its own: "รหัสกู้คืน #1", not Django's
+    English "StaticToken object (1)" (the admin shows it above an inline's row)."""
+    return f"{obj._meta.verbose_name} #{obj.pk}"
 
 
 def _link_str(link: Any) -> str:
