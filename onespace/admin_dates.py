@@ -153,10 +153,32 @@ def _install_date_inputs() -> None:
                 }
 
 
+_django_date_hierarchy = admin_list.date_hierarchy
+_CE_YEAR = re.compile(r"(?<!\d)((?:19|20|21)\d\d)(?!\d)")
+
+
+def buddhist_era_years(title: Any) -> Any:
+    """A date hierarchy link's title ("2026", "พฤศจิกายน 2026") with its year in BE."""
+    if not isinstance(title, str):
+        return title  # "All dates", a lazy translation
+    return _CE_YEAR.sub(lambda year: str(int(year[1]) + BE_OFFSET), title)
+
+
+def date_hierarchy(cl: Any) -> Any:
+    """Django's year/month/day links above a change list, years in BE on Thai pages."""
+    hierarchy = _django_date_hierarchy(cl)
+    if hierarchy and is_thai():
+        for link in (hierarchy.get("back"), *hierarchy.get("choices", ())):
+            if link:
+                link["title"] = buddhist_era_years(link["title"])
+    return hierarchy
+
+
 def install() -> None:
     """Use these in the admin's change lists and read-only detail fields, and the
     Buddhist-era date inputs in its forms."""
     _install_date_inputs()
+    admin_list.date_hierarchy = date_hierarchy
     for module in (utils, helpers, admin_list):
         if hasattr(module, "display_for_field"):
             module.display_for_field = display_for_field  # type: ignore[attr-defined]

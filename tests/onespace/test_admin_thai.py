@@ -381,3 +381,33 @@ def test_english_date_inputs_keep_common_era(superuser_client):
         reverse("admin:billing_vatrate_change", args=(rate.pk,))
     ).content.decode()
     assert "2024" in _input_value(page, "valid_from")
+
+
+def test_date_hierarchy_counts_years_in_buddhist_era(
+    superuser_client, data, django_capture_on_commit_callbacks
+):
+    from decimal import Decimal
+
+    from billing import services as billing
+    from billing.models import BillingProfile, VatRate
+
+    VatRate.objects.get_or_create(
+        valid_from=datetime.date(1999, 4, 1), defaults={"rate": Decimal("7.00")}
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # the e-Tax XML is made
+        note = billing.create_billing_note(
+            BillingProfile.objects.filter(customer=data).first(),
+            lines=[billing.LineInput("บริการคลาวด์", Decimal(1), Decimal("1000.00"))],
+        )
+        billing.record_payment(
+            note, received_on=note.issued_on, net_received=note.total
+        )
+    year = timezone.localdate().year
+    url = reverse("admin:billing_etaxxml_changelist")
+    for query in ("", f"?issued_on__year={year}"):
+        page = superuser_client.get(url + query).content.decode()
+        hierarchy = re.search(r'<nav class="toplinks".*?</nav>', page, re.S)
+        assert hierarchy, query
+        text = visible_text(hierarchy[0])
+        assert str(year + 543) in text, query
+        assert not re.search(rf"(?<!\d){year}(?!\d)", text), (query, text)
