@@ -141,7 +141,10 @@ for _model, _admin_class in (
 
 @admin.register(Group)
 class GroupAdmin(TranslatedPermissionsMixin, DjangoGroupAdmin):
-    """Django's group admin, its permissions named in Thai or English."""
+    """Django's group admin, its permissions named in Thai or English, each staff group
+    by its translated name beside the name the code knows it by."""
+
+    list_display = ("__str__", "name")
 
 
 class UserCreationForm(AdminUserCreationForm):

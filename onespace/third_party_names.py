@@ -10,7 +10,7 @@ names are lazy translations, so each page shows them in its own language.
 from typing import Any
 
 from django.apps import apps
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Model
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
@@ -132,6 +132,7 @@ def name_third_party_models() -> None:
             field = model._meta.get_field(field_name)
             field.verbose_name = verbose_name  # type: ignore[union-attr]
     name_many_to_many_links()
+    Group.__str__ = _group_str  # type: ignore[method-assign]
     for model in apps.get_models():
         if model.__str__ is Model.__str__:
             model.__str__ = _default_str  # type: ignore[method-assign]
@@ -144,6 +145,13 @@ def help_texts(label: str, model_name: str) -> dict[str, Any]:
         for name, (_label, help_text) in FIELD_NAMES[label, model_name].items()
         if help_text
     }
+
+
+def _group_str(group: Any) -> str:
+    """A staff group by its name in the reader's language ("ฝ่ายการเงิน" for Finance)."""
+    from accounts import roles
+
+    return str(roles.LABELS.get(group.name, group.name))
 
 
 def _default_str(obj: Any) -> str:

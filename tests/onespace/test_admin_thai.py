@@ -411,3 +411,15 @@ def test_date_hierarchy_counts_years_in_buddhist_era(
         text = visible_text(hierarchy[0])
         assert str(year + 543) in text, query
         assert not re.search(rf"(?<!\d){year}(?!\d)", text), (query, text)
+
+
+def test_staff_groups_are_named_in_thai(superuser_client, data):
+    text = visible_text(
+        superuser_client.get(reverse("admin:auth_group_changelist")).content.decode()
+    )
+    for thai in ("ฝ่ายบริการลูกค้า", "ผู้ตรวจสอบความปลอดภัย", "ฝ่ายการเงิน"):
+        assert thai in text
+    user_page = superuser_client.get(
+        reverse("admin:accounts_user_change", args=(data.pk,))
+    ).content.decode()
+    assert "เจ้าหน้าที่คุ้มครองข้อมูลส่วนบุคคล" in visible_text(user_page)  # the groups picker
