@@ -383,9 +383,7 @@ def test_english_date_inputs_keep_common_era(superuser_client):
     assert "2024" in _input_value(page, "valid_from")
 
 
-def test_date_hierarchy_counts_years_in_buddhist_era(
-    superuser_client, data, django_capture_on_commit_callbacks
-):
+def _paid_billing_note(customer, capture_on_commit):
     from decimal import Decimal
 
     from billing import services as billing
@@ -394,14 +392,21 @@ def test_date_hierarchy_counts_years_in_buddhist_era(
     VatRate.objects.get_or_create(
         valid_from=datetime.date(1999, 4, 1), defaults={"rate": Decimal("7.00")}
     )
-    with django_capture_on_commit_callbacks(execute=True):  # the e-Tax XML is made
+    with capture_on_commit(execute=True):  # the e-Tax XML is made
         note = billing.create_billing_note(
-            BillingProfile.objects.filter(customer=data).first(),
+            BillingProfile.objects.filter(customer=customer).first(),
             lines=[billing.LineInput("บริการคลาวด์", Decimal(1), Decimal("1000.00"))],
         )
         billing.record_payment(
             note, received_on=note.issued_on, net_received=note.total
         )
+    return note
+
+
+def test_date_hierarchy_counts_years_in_buddhist_era(
+    superuser_client, data, django_capture_on_commit_callbacks
+):
+    _paid_billing_note(data, django_capture_on_commit_callbacks)
     year = timezone.localdate().year
     url = reverse("admin:billing_etaxxml_changelist")
     for query in ("", f"?issued_on__year={year}"):
@@ -423,3 +428,17 @@ def test_staff_groups_are_named_in_thai(superuser_client, data):
         reverse("admin:accounts_user_change", args=(data.pk,))
     ).content.decode()
     assert "เจ้าหน้าที่คุ้มครองข้อมูลส่วนบุคคล" in visible_text(user_page)  # the groups picker
+
+
+def test_document_page_shows_its_e_tax_xml_as_links(
+    superuser_client, data, django_capture_on_commit_callbacks
+):
+    note = _paid_billing_note(data, django_capture_on_commit_callbacks)
+    page = superuser_client.get(
+        reverse("admin:billing_document_change", args=(note.pk,))
+    ).content.decode()
+    assert "&lt;a href" not in page  # the links as links, not escaped HTML
+    assert "&lt;p&gt;" not in page
+    assert (
+        reverse("admin:billing_etaxxml_change", args=(note.etax_xml.get().pk,)) in page
+    )
