@@ -442,3 +442,18 @@ def test_document_page_shows_its_e_tax_xml_as_links(
     assert (
         reverse("admin:billing_etaxxml_change", args=(note.etax_xml.get().pk,)) in page
     )
+
+
+def test_history_pages_date_changes_in_buddhist_era(superuser_client):
+    response = superuser_client.post(
+        reverse("admin:auth_group_add"), {"name": "ผู้ตรวจสอบภายใน"}
+    )
+    assert response.status_code == 302
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="ผู้ตรวจสอบภายใน")
+    page = superuser_client.get(reverse("admin:auth_group_history", args=(group.pk,)))
+    text = visible_text(page.content.decode())
+    assert BE_DATE.search(text)
+    assert not CE_DATE.search(text)
+    assert str(timezone.localdate().year) not in text
