@@ -12,13 +12,18 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static import admin as otp_static_admin
 from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp import admin as otp_totp_admin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import ServiceToken, User
+from onespace import third_party_names
 
 # A permission's name is stored in English when its model is migrated ("Can add TOTP
 # device"); the four default ones are named again here from the model's translated name.
@@ -59,18 +64,87 @@ class TranslatedPermissionsMixin:
 
 admin.site.unregister(Group)
 
-# django-otp writes its search hint in English ("Search by user's ..."); its admins are
-# registered before ours (INSTALLED_APPS order), so the hint is replaced here.
-for _device_model in (TOTPDevice, StaticDevice):
-    if admin.site.is_registered(_device_model):
-        admin.site.get_model_admin(_device_model).search_help_text = _(  # type: ignore[misc]
-            "Search by the staff member's email address"
+# django-otp writes its admin in English only: the search hint ("Search by user's ..."),
+# the sections of the device form ("Identity", "Throttling"), the QR code column and the
+# help texts. Its admins are registered before ours (INSTALLED_APPS order) and are
+# registered again here in Thai and English; the fields' names are set in
+# onespace.third_party_names.
+_DEVICE_SECTIONS = {
+    "Identity": _("Device"),
+    "Timestamps": _("Dates"),
+    "Configuration": _("Settings"),
+    "State": _("Clock"),
+    "Throttling": _("Failed codes"),
+}
+
+
+class TranslatedDeviceAdminMixin:
+    search_help_text = _("Search by the staff member's email address")
+    # Fits beside the filters at 1280 px; when a device was added is on its page.
+    list_display = ["user", "name", "confirmed", "last_used_at"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        return [
+            (_DEVICE_SECTIONS.get(name, name) if name else name, options)
+            for name, options in fieldsets
+        ]
+
+
+class TOTPDeviceForm(forms.ModelForm):
+    class Meta:
+        model = TOTPDevice
+        fields = (
+            "user",
+            "name",
+            "confirmed",
+            "key",
+            "step",
+            "t0",
+            "digits",
+            "tolerance",
+            "drift",
+            "throttling_failure_timestamp",
+            "throttling_failure_count",
         )
+        help_texts = third_party_names.help_texts("otp_totp", "totpdevice")
+
+
+class StaticDeviceForm(forms.ModelForm):
+    class Meta:
+        model = StaticDevice
+        fields = ("user", "name", "confirmed")
+        help_texts = third_party_names.help_texts("otp_static", "staticdevice")
+
+
+class TOTPDeviceAdmin(TranslatedDeviceAdminMixin, otp_totp_admin.TOTPDeviceAdmin):
+    form = TOTPDeviceForm
+
+    @admin.display(description=_("QR code"))
+    def qrcode_link(self, device: TOTPDevice) -> str:
+        href = reverse("admin:otp_totp_totpdevice_config", kwargs={"pk": device.pk})
+        return format_html('<a href="{}">{}</a>', href, _("Show QR code"))
+
+
+class StaticDeviceAdmin(TranslatedDeviceAdminMixin, otp_static_admin.StaticDeviceAdmin):
+    form = StaticDeviceForm
+
+
+for _model, _admin_class in (
+    (TOTPDevice, TOTPDeviceAdmin),
+    (StaticDevice, StaticDeviceAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin_class)
 
 
 @admin.register(Group)
 class GroupAdmin(TranslatedPermissionsMixin, DjangoGroupAdmin):
-    """Django's group admin, its permissions named in Thai or English."""
+    """Django's group admin, its permissions named in Thai or English, each staff group
+    by its translated name beside the name the code knows it by."""
+
+    list_display = ("__str__", "name")
 
 
 class UserCreationForm(AdminUserCreationForm):

@@ -16,6 +16,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onespace.thaidates import format_date
+
 
 class UserQuerySet(models.QuerySet["User"]):
     def customers(self) -> "UserQuerySet":
@@ -101,7 +103,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("password changed at"), default=timezone.now
     )
     password_reminder_sent_at = models.DateTimeField(
-        null=True, blank=True, editable=False
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("password reminder sent at"),
     )
 
     objects = UserManager()
@@ -191,19 +196,26 @@ class PasswordHistory(models.Model):
     """A recent password hash (the current one included), kept so the last five cannot be reused."""
 
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="password_history"
+        User,
+        on_delete=models.CASCADE,
+        related_name="password_history",
+        verbose_name=_("user"),
     )
-    password = models.CharField(max_length=128)
-    created_at = models.DateTimeField(default=timezone.now)
+    password = models.CharField(max_length=128, verbose_name=_("password"))
+    created_at = models.DateTimeField(
+        default=timezone.now, verbose_name=_("created at")
+    )
 
     objects = PasswordHistoryManager()
 
     class Meta:
+        verbose_name = _("password history")
+        verbose_name_plural = _("password histories")
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.user_id} @ {self.created_at:%Y-%m-%d}"
+        return f"{self.user_id} @ {format_date(self.created_at)}"
 
 
 class ServiceTokenQuerySet(models.QuerySet["ServiceToken"]):
@@ -220,19 +232,31 @@ class ServiceToken(models.Model):
         BILLING = "billing", _("Create and issue invoices")
 
     name = models.CharField(_("name"), max_length=100)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(
+        max_length=64, unique=True, editable=False, verbose_name=_("token hash")
+    )
     prefix = models.CharField(
         max_length=8,
         editable=False,
         help_text=_("First characters, to recognise the token."),
+        verbose_name=_("prefix"),
     )
     scopes = models.JSONField(_("scopes"), default=list)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
     created_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, editable=False
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        verbose_name=_("created by"),
     )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("last used at")
+    )
 
     objects = ServiceTokenQuerySet.as_manager()
 

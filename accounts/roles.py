@@ -1,4 +1,10 @@
-"""Names of the staff groups, created by migration accounts.0002."""
+"""Names of the staff groups, created by migration accounts.0002.
+
+The names are identifiers (code and migrations look groups up by them); staff read the
+group in their language (LABELS, shown as the group's name in admin).
+"""
+
+from django.utils.translation import pgettext_lazy
 
 SUPPORT = "Support"
 SECURITY_AUDITOR = "Security auditor"
@@ -6,3 +12,10 @@ FINANCE = "Finance"
 PRIVACY_OFFICER = "Privacy officer"
 
 ALL = (SUPPORT, SECURITY_AUDITOR, FINANCE, PRIVACY_OFFICER)
+
+LABELS = {
+    SUPPORT: pgettext_lazy("staff group", "Support"),
+    SECURITY_AUDITOR: pgettext_lazy("staff group", "Security auditor"),
+    FINANCE: pgettext_lazy("staff group", "Finance"),
+    PRIVACY_OFFICER: pgettext_lazy("staff group", "Privacy officer"),
+}

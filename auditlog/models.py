@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from auditlog import node_actions
 from onespace.choices import choice_label
+from onespace.thaidates import format_date, format_datetime
 
 GENESIS = "0" * 64
 RAW_IP_MAX = 100
@@ -37,8 +38,10 @@ def _log_user(related_name: str, verbose_name: Any) -> models.ForeignKey:
 class ChainedLog(models.Model):
     """An append-only row whose hash covers its content and the previous row's hash."""
 
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
+    prev_hash = models.CharField(
+        max_length=64, editable=False, verbose_name=_("previous hash")
+    )
+    hash = models.CharField(max_length=64, editable=False, verbose_name=_("hash"))
 
     # Columns that the hash covers, in this order.
     chain_fields: ClassVar[tuple[str, ...]] = ()
@@ -195,7 +198,7 @@ class SecurityEvent(ChainedLog):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_action_display()} @ {format_datetime(self.occurred_at)}"
 
     def get_action_display(self) -> str:  # type: ignore[no-redef]
         return choice_label(self.Action, self.action)
@@ -486,7 +489,7 @@ class Disclosure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.authority} ({self.disclosed_at:%Y-%m-%d})"
+        return f"{self.authority} ({format_date(self.disclosed_at)})"
 
     def clean(self) -> None:
         super().clean()
@@ -510,17 +513,19 @@ class Disclosure(models.Model):
 class PurgeCheckpoint(models.Model):
     """The hash of the last row a retention purge removed, so the chain still verifies."""
 
-    table = models.CharField(max_length=100)
-    last_id = models.BigIntegerField()
-    last_hash = models.CharField(max_length=64)
-    purged_count = models.BigIntegerField()
-    purged_at = models.DateTimeField(default=timezone.now)
+    table = models.CharField(max_length=100, verbose_name=_("table"))
+    last_id = models.BigIntegerField(verbose_name=_("last id"))
+    last_hash = models.CharField(max_length=64, verbose_name=_("last hash"))
+    purged_count = models.BigIntegerField(verbose_name=_("purged count"))
+    purged_at = models.DateTimeField(default=timezone.now, verbose_name=_("purged at"))
 
     # Written only by the owner's auditlog_purge(): a checkpoint the application could
     # write would let it hide a removed prefix of the chain.
     runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT",)
 
     class Meta:
+        verbose_name = _("purge checkpoint")
+        verbose_name_plural = _("purge checkpoints")
         ordering = ["-last_id"]
         indexes = [
             models.Index(fields=["table", "-last_id"], name="auditlog_checkpoint")
@@ -554,7 +559,7 @@ class DeadLetter(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} @ {self.refused_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} @ {format_datetime(self.refused_at)}"
 
 
 class DailyCount(models.Model):
@@ -576,15 +581,17 @@ class DailyCount(models.Model):
         VIOLATION = "violation", _("access violations")
         SIGN_IN_USER = "sign_in_user", _("customers who signed in")
 
-    day = models.DateField()
-    log = models.CharField(max_length=20, choices=Log)
+    day = models.DateField(verbose_name=_("day"))
+    log = models.CharField(max_length=20, choices=Log, verbose_name=_("log"))
     # The action counted, or for sign_in_user the account's id; "" for violations.
-    key = models.CharField(max_length=64, blank=True)
-    n = models.BigIntegerField()
+    key = models.CharField(max_length=64, blank=True, verbose_name=_("key"))
+    n = models.BigIntegerField(verbose_name=_("count"))
 
     runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT",)
 
     class Meta:
+        verbose_name = _("daily count")
+        verbose_name_plural = _("daily counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["log", "day", "key"], name="auditlog_dailycount_unique"

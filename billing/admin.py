@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from billing import services
@@ -256,7 +256,7 @@ class DocumentAdmin(admin.ModelAdmin):
                     format_html("<pre>{}</pre>", record.error) if record.error else "",
                 )
             )
-        return format_html("{}", "".join(str(part) for part in parts))
+        return format_html_join("", "{}", ((part,) for part in parts))
 
     @admin.display(description=_("Corrections"))
     def document_actions(self, obj: Document) -> str:

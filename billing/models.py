@@ -16,6 +16,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.th import tin
 
 from billing.provinces import Province
+from onespace.thaidates import format_date
 
 HEAD_OFFICE = "00000"
 
@@ -108,8 +109,10 @@ class BillingProfile(models.Model):
     email = models.EmailField(_("billing email"))
     phone = models.CharField(_("phone"), max_length=20)
     is_default = models.BooleanField(_("default"), default=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = BillingProfileQuerySet.as_manager()
 
@@ -223,15 +226,17 @@ class VatRate(models.Model):
         ordering = ["-valid_from"]
 
     def __str__(self) -> str:
-        return f"{self.rate} % ({self.valid_from:%Y-%m-%d})"
+        return f"{self.rate} % ({format_date(self.valid_from)})"
 
 
 class NumberSeries(models.Model):
     """The counter row of one document kind in one year; locked while a number is taken."""
 
-    kind = models.CharField(max_length=20)
-    year = models.PositiveIntegerField(help_text=_("Buddhist-era year"))
-    last_number = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=20, verbose_name=_("document kind"))
+    year = models.PositiveIntegerField(
+        help_text=_("Buddhist-era year"), verbose_name=_("year")
+    )
+    last_number = models.PositiveIntegerField(default=0, verbose_name=_("last number"))
 
     class Meta:
         verbose_name = _("number series")
@@ -385,8 +390,12 @@ class Document(models.Model):
         _("number"), max_length=30, unique=True, null=True, editable=False
     )
     issued_on = models.DateField(_("issue date"), null=True, editable=False)
-    issued_at = models.DateTimeField(null=True, editable=False)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    issued_at = models.DateTimeField(
+        null=True, editable=False, verbose_name=_("issued at")
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("created at")
+    )
     # Amounts are frozen at issue; the rate is stored on every document.
     vat_rate = models.DecimalField(
         _("VAT rate (%)"), max_digits=5, decimal_places=2, null=True, editable=False
@@ -413,10 +422,18 @@ class Document(models.Model):
         editable=False,
     )
     # Seller and buyer snapshots (Revenue Code s.86/4 (1)-(3)).
-    seller_name = models.CharField(max_length=200, blank=True, editable=False)
-    seller_address = models.CharField(max_length=400, blank=True, editable=False)
-    seller_tax_id = models.CharField(max_length=13, blank=True, editable=False)
-    seller_branch = models.CharField(max_length=5, blank=True, editable=False)
+    seller_name = models.CharField(
+        max_length=200, blank=True, editable=False, verbose_name=_("seller name")
+    )
+    seller_address = models.CharField(
+        max_length=400, blank=True, editable=False, verbose_name=_("seller address")
+    )
+    seller_tax_id = models.CharField(
+        max_length=13, blank=True, editable=False, verbose_name=_("seller tax id")
+    )
+    seller_branch = models.CharField(
+        max_length=5, blank=True, editable=False, verbose_name=_("seller branch")
+    )
     buyer_name = models.CharField(
         _("buyer name"), max_length=200, blank=True, editable=False
     )
@@ -431,8 +448,12 @@ class Document(models.Model):
     )
     # ETDA e-Tax: both addresses in parts with their TISI codes, frozen at issue
     # (BillingProfile.address_parts, settings.BILLING_SELLER).
-    seller_address_parts = models.JSONField(default=dict, blank=True, editable=False)
-    buyer_address_parts = models.JSONField(default=dict, blank=True, editable=False)
+    seller_address_parts = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("seller address parts")
+    )
+    buyer_address_parts = models.JSONField(
+        default=dict, blank=True, editable=False, verbose_name=_("buyer address parts")
+    )
     buyer_email = models.EmailField(_("buyer email"), blank=True, editable=False)
     buyer_phone = models.CharField(
         _("buyer phone"), max_length=20, blank=True, editable=False
@@ -509,15 +530,31 @@ class Document(models.Model):
     cancelled_at = models.DateTimeField(
         _("cancelled at"), null=True, blank=True, editable=False
     )
-    cancellation_reason = models.CharField(max_length=300, blank=True, editable=False)
-    idempotency_key = models.CharField(
-        max_length=120, unique=True, null=True, blank=True, editable=False
+    cancellation_reason = models.CharField(
+        max_length=300,
+        blank=True,
+        editable=False,
+        verbose_name=_("cancellation reason"),
     )
-    request_digest = models.CharField(max_length=64, blank=True, editable=False)
+    idempotency_key = models.CharField(
+        max_length=120,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        verbose_name=_("idempotency key"),
+    )
+    request_digest = models.CharField(
+        max_length=64, blank=True, editable=False, verbose_name=_("request digest")
+    )
     # Names in the "private" storage (outside the web root): the PDF as issued and sent,
     # and, once cancelled, the rendering marked ยกเลิก that downloads give from then on.
-    pdf = models.CharField(max_length=200, blank=True, editable=False)
-    cancelled_pdf = models.CharField(max_length=200, blank=True, editable=False)
+    pdf = models.CharField(
+        max_length=200, blank=True, editable=False, verbose_name=_("pdf")
+    )
+    cancelled_pdf = models.CharField(
+        max_length=200, blank=True, editable=False, verbose_name=_("cancelled pdf")
+    )
 
     objects = DocumentQuerySet.as_manager()
     # The status as loaded from the database, so save() knows an issued row.
@@ -677,9 +714,12 @@ class DocumentLine(models.Model):
     """One line of a document: description, quantity and unit price (s.86/4 (5))."""
 
     document = models.ForeignKey(
-        Document, on_delete=models.CASCADE, related_name="lines"
+        Document,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("document"),
     )
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
     description = models.CharField(_("description"), max_length=300)
     quantity = models.DecimalField(
         _("quantity"),
@@ -786,8 +826,12 @@ class Payment(models.Model):
         _("certificate received on"), null=True, blank=True
     )
     # Name of the uploaded certificate (PDF) in the "private" storage.
-    certificate_pdf = models.CharField(max_length=200, blank=True, editable=False)
-    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    certificate_pdf = models.CharField(
+        max_length=200, blank=True, editable=False, verbose_name=_("certificate PDF")
+    )
+    recorded_at = models.DateTimeField(
+        default=timezone.now, editable=False, verbose_name=_("recorded at")
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -795,6 +839,7 @@ class Payment(models.Model):
         blank=True,
         editable=False,
         related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     objects = PaymentQuerySet.as_manager()
@@ -861,9 +906,11 @@ class EtaxXml(models.Model):
     issued_on = models.DateField(_("issue date"))
     status = models.CharField(_("status"), max_length=10, choices=Status)
     signed = models.BooleanField(_("signed"), default=False)
-    xml = models.TextField(blank=True)
+    xml = models.TextField(blank=True, verbose_name=_("xml"))
     error = models.TextField(_("error"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(
+        default=timezone.now, verbose_name=_("created at")
+    )
     # "e-Tax Invoice by Email": the email that carried the PDF to the buyer.
     email_message_id = models.CharField(
         _("email Message-ID"), max_length=250, blank=True

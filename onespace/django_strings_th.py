@@ -17,6 +17,7 @@ STRINGS = [
     gettext_noop("Not empty"),
     gettext_noop("None available"),
     gettext_noop("content type"),
+    gettext_noop("Content Types"),
     gettext_noop("object repr"),
     gettext_noop("action flag"),
     gettext_noop("log entry"),

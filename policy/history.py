@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from onespace.thaidates import format_datetime
 from policy.models.history import RecordVersion
 
 
@@ -83,7 +84,7 @@ class VersionedAdmin(admin.ModelAdmin):
         rows = [
             (
                 version.number,
-                f"{version.changed_at:%Y-%m-%d %H:%M}",
+                format_datetime(version.changed_at),
                 version.changed_by or _("the portal"),
                 version.reason,
             )

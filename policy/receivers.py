@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
+from onespace.thaidates import format_datetime
 from policy.models import Acceptance, ConsentRecord
 
 
@@ -66,7 +67,6 @@ def remind_pending_closure(sender: Any, request: Any, user: Any, **kwargs: Any) 
     """Signing in during the cool-off: say when the account closes and how to keep it."""
     from django.contrib import messages
     from django.urls import reverse
-    from django.utils import formats, timezone
     from django.utils.html import format_html
     from django.utils.translation import gettext as _
 
@@ -82,11 +82,7 @@ def remind_pending_closure(sender: Any, request: Any, user: Any, **kwargs: Any) 
         format_html(
             '{} <a href="{}">{}</a>',
             _("Your account is scheduled to be closed and erased on %(date)s.")
-            % {
-                "date": formats.date_format(
-                    timezone.localtime(record.erase_after), "j F Y, H:i"
-                )
-            },
+            % {"date": format_datetime(record.erase_after)},
             reverse("policy:close-account"),
             _("Keep my account"),
         ),

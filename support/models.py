@@ -268,7 +268,10 @@ class Message(models.Model):
     STAFF_KINDS = (Kind.STAFF_REPLY, Kind.INTERNAL_NOTE, Kind.ACCESS_REQUEST)
 
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="messages"
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("ticket"),
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -308,7 +311,10 @@ class Attachment(models.Model):
         TEXT = "text/plain", _("Plain text")
 
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="attachments"
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("ticket"),
     )
     message = models.ForeignKey(
         Message,
@@ -316,10 +322,13 @@ class Attachment(models.Model):
         related_name="attachments",
         null=True,
         blank=True,
+        verbose_name=_("message"),
     )
     original_name = models.CharField(_("file name"), max_length=255)
     # Path inside storages["private"]; never under MEDIA_ROOT or STATIC_ROOT.
-    stored_name = models.CharField(max_length=255, editable=False)
+    stored_name = models.CharField(
+        max_length=255, editable=False, verbose_name=_("stored name")
+    )
     content_type = models.CharField(_("type"), max_length=32, choices=FileType)
     size = models.PositiveIntegerField(_("size (bytes)"))
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)

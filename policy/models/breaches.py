@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onespace.thaidates import format_date
+
 
 class Breach(models.Model):
     """A personal-data breach and its notification to the regulator (PDPA s.37(4))."""
@@ -70,7 +72,7 @@ class Breach(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.became_aware_at:%Y-%m-%d}: {self.description[:60]}"
+        return f"{format_date(self.became_aware_at)}: {self.description[:60]}"
 
     @property
     def regulator_deadline(self) -> datetime:

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onespace.thaidates import format_datetime
 from policy.models.records import ImmutableRecord
 
 MAX_HOLD_DAYS = 2 * 365 + 1  # "up to two years", a leap day included
@@ -139,7 +140,7 @@ class LegalHoldEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_action_display()} {format_datetime(self.at)}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from onespace.thaidates import format_date, format_datetime
 from policy.models.records import AppendOnlyQuerySet, AppendOnlyRecord, ImmutableRecord
 from policy.pseudonyms import pseudonym_of as pseudonym_of
 from policy.pseudonyms import pseudonyms_of
@@ -234,7 +235,7 @@ class Acceptance(AppendOnlyRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.version.label} @ {self.accepted_at:%Y-%m-%d %H:%M}"
+        return f"{self.version.label} @ {format_datetime(self.accepted_at)}"
 
 
 class ConsentRecordQuerySet(AppendOnlyQuerySet):
@@ -276,7 +277,7 @@ class ConsentRecord(AppendOnlyRecord):
         ]
 
     def __str__(self) -> str:
-        return f"{self.purpose} {'+' if self.is_given else '-'} @ {self.recorded_at:%Y-%m-%d}"
+        return f"{self.purpose} {'+' if self.is_given else '-'} @ {format_date(self.recorded_at)}"
 
 
 class NoticeDelivery(models.Model):

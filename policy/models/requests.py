@@ -66,7 +66,9 @@ class PrivacyRequest(models.Model):
         PUBLIC_INTEREST = "public_interest", _("Public interest task (s.32, s.34)")
         IDENTITY = "identity", _("The requester's identity could not be confirmed")
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id")
+    )
     right = models.CharField(_("right"), max_length=16, choices=Right)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -87,9 +89,13 @@ class PrivacyRequest(models.Model):
     language = models.CharField(_("language"), max_length=8, default="th")
     filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
 
-    code_hash = models.CharField(max_length=128, blank=True, editable=False)
+    code_hash = models.CharField(
+        max_length=128, blank=True, editable=False, verbose_name=_("code hash")
+    )
     code_sent_at = models.DateTimeField(_("code sent at"), null=True, blank=True)
-    code_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    code_attempts = models.PositiveSmallIntegerField(
+        default=0, editable=False, verbose_name=_("code attempts")
+    )
     email_confirmed_at = models.DateTimeField(
         _("email address confirmed at"), null=True, blank=True
     )

@@ -14,9 +14,9 @@ class RetentionSetting(models.Model):
     cool-off; the functions also enforce the legal minimum themselves.
     """
 
-    key = models.CharField(max_length=60, primary_key=True)
-    value = models.CharField(max_length=60)
-    updated_at = models.DateTimeField(auto_now=True)
+    key = models.CharField(max_length=60, primary_key=True, verbose_name=_("setting"))
+    value = models.CharField(max_length=60, verbose_name=_("value"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT",)
 

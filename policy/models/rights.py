@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onespace.thaidates import format_date, format_datetime
 from policy.pseudonyms import current_key_id
 
 
@@ -52,7 +53,7 @@ class DataExport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} @ {self.requested_at:%Y-%m-%d %H:%M}"
+        return f"#{self.pk} @ {format_datetime(self.requested_at)}"
 
     def get_absolute_url(self) -> str:
         return reverse("policy:export-download", args=[self.pk])
@@ -146,7 +147,7 @@ class ErasureRecord(models.Model):
         indexes = [models.Index(fields=["erase_after"])]
 
     def __str__(self) -> str:
-        return f"{self.pseudonym[:12]}… @ {self.requested_at:%Y-%m-%d}"
+        return f"{self.pseudonym[:12]}… @ {format_date(self.requested_at)}"
 
     @property
     def state(self) -> str:

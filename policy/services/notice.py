@@ -17,6 +17,7 @@ from accounts import roles
 from accounts.emails import build_email
 from accounts.models import User
 from onespace.client_ip import client_ip
+from onespace.thaidates import format_datetime
 from policy import current, snapshot
 from policy.models import (
     Acceptance,
@@ -68,7 +69,7 @@ def publish_version(
             )
             % {
                 "days": settings.POLICY_NOTICE_PERIOD.days,
-                "date": timezone.localtime(earliest).strftime("%Y-%m-%d %H:%M"),
+                "date": format_datetime(earliest),
             }
         ]
     latest = NoticeVersion.objects.published().order_by("-effective_at").first()

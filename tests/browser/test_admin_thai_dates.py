@@ -1,5 +1,6 @@
 """The Thai admin in a real browser: BE years in the date picker, log lists fit 1280 px."""
 
+import datetime
 import uuid
 
 import pytest
@@ -9,6 +10,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from auditlog import buffer, services
+from billing.models import VatRate
 from tests.factories import CustomerFactory, StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,6 +37,38 @@ def test_date_picker_caption_is_buddhist_era(page, live_server):
     caption.wait_for()
     year = page.evaluate("() => window.CalendarNamespace.serverToday().getFullYear()")
     assert caption.inner_text().endswith(f" {year + 543}")
+
+
+def test_date_picker_writes_and_reads_buddhist_era_dates(page, live_server):
+    superuser = StaffFactory(email="root@onespace.test", is_superuser=True)
+    _sign_in_staff(page, live_server, superuser)
+    page.goto("/admin/billing/vatrate/add/")
+    today = page.evaluate(
+        "() => { const d = window.CalendarNamespace.serverToday();"
+        " return [d.getDate(), d.getMonth() + 1, d.getFullYear()]; }"
+    )
+    day, month, year = today
+    valid_from = page.locator("#id_valid_from")
+    # "Today" beside the input writes today's date with the BE year.
+    page.locator(".datetimeshortcuts a", has_text="วันนี้").first.click()
+    assert valid_from.input_value() == f"{day:02d}/{month:02d}/{year + 543}"
+
+    # A BE date typed in the input opens the calendar at its month and year ...
+    valid_from.fill("15/03/2568")
+    page.locator("#calendarlink0").click()
+    caption = page.locator("#calendarbox0 caption")
+    assert caption.inner_text() == "มีนาคม 2568"
+    # ... and a day picked there is written back in BE.
+    page.locator("#calendarbox0 td a", has_text="20").first.click()
+    assert valid_from.input_value() == "20/03/2568"
+
+    page.locator("#id_rate").fill("7")
+    page.locator("input[name=_save]").click()
+    page.locator("#result_list").wait_for()
+    rate = VatRate.objects.get()
+    assert rate.valid_from == datetime.date(2025, 3, 20)  # kept in CE
+    page.goto(f"/admin/billing/vatrate/{rate.pk}/change/")
+    assert page.locator("#id_valid_from").input_value() == "20/03/2568"
 
 
 def _violation(customer) -> None:

@@ -1,5 +1,6 @@
 """Staff admin speaks Thai: every changelist, form and action confirmation, no English left."""
 
+import datetime
 import io
 import json
 import re
@@ -11,6 +12,8 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from auditlog import buffer
@@ -71,6 +74,44 @@ ENGLISH_FRAGMENTS = [
     "Can change",
     "Can delete",
     "Can view",
+    # django-otp's device forms and lists, django-tasks-db's columns.
+    "Identity",
+    "Timestamps",
+    "Configuration",
+    "Throttling",
+    "QR Code",
+    "qrcode",
+    "Install",
+    "Token",
+    "token",
+    "Key",
+    "key",
+    "Confirmed",
+    "confirmed",
+    "Created at",
+    "created at",
+    "Last used at",
+    "last used at",
+    "Created by",
+    "Prefix",
+    "The user that this device belongs to",
+    "Is this device ready for use",
+    "time step",
+    "time steps",
+    "Number of successive failed attempts",
+    "queue name",
+    "priority",
+    "enqueued at",
+    # Model names of our own apps and Django's, and many-to-many links.
+    "password history",
+    "purge checkpoint",
+    "daily count",
+    "Content Types",
+    "relationship",
+    "relationships",
+    "object (",  # Django's name for a row of a model without __str__
+    "permissions object",
+    "groups object",
 ]
 _WORD = {
     f: re.compile(r"(?<![A-Za-z])" + re.escape(f) + r"(?![A-Za-z])")
@@ -141,6 +182,10 @@ def data(db):
         ]
     )
     CustomerFactory()
+    staff = User.objects.get(email="admin@demo.onespace.test")
+    StaticDevice.objects.create(user=staff, name="backup").token_set.create(
+        token="abcd1234"
+    )
     buffer.clear()
     return customer
 
@@ -160,6 +205,9 @@ def _admin_pages():
         obj = model._default_manager.order_by("pk").first()
         if obj is not None:
             pages.append((f"{prefix}_change", (obj.pk,)))
+    device = TOTPDevice.objects.order_by("pk").first()
+    if device is not None:  # django-otp's page with the QR code
+        pages.append(("admin:otp_totp_totpdevice_config", (device.pk,)))
     return pages
 
 
@@ -252,7 +300,7 @@ def test_axes_and_the_portal_access_log_have_different_names(superuser_client):
 THAI_MONTH = "|".join(
     re.escape(month) for month in (*thaidates.MONTHS, *thaidates.MONTHS_SHORT)
 )
-CE_DATE = re.compile(rf"(?:{THAI_MONTH}) 20\d\d\b")
+CE_DATE = re.compile(rf"(?:{THAI_MONTH}) 20\d\d\b|\b20\d\d-\d\d-\d\d\b")
 BE_DATE = re.compile(rf"(?:{THAI_MONTH}) 25\d\d\b")
 
 
@@ -288,3 +336,124 @@ def test_support_statistics_label_months_in_buddhist_era(superuser_client):
     today = timezone.localdate()
     month = f"{thaidates.MONTHS_SHORT[today.month - 1]} {today.year + 543}"
     assert month in visible_text(page.content.decode())
+
+
+def _input_value(page: str, name: str) -> str:
+    match = re.search(rf'<input [^>]*name="{name}"[^>]*>', page)
+    assert match, name
+    value = re.search(r'value="([^"]*)"', match[0])
+    return value[1] if value else ""
+
+
+def test_date_inputs_show_and_take_buddhist_era_years(superuser_client):
+    from billing.models import VatRate
+
+    rate = VatRate.objects.create(rate="7.00", valid_from=datetime.date(2024, 2, 29))
+    url = reverse("admin:billing_vatrate_change", args=(rate.pk,))
+    page = superuser_client.get(url).content.decode()
+    assert _input_value(page, "valid_from") == "29/02/2567"  # a BE leap day
+
+    response = superuser_client.post(
+        url, {"rate": "7.00", "valid_from": "01/10/2569", "valid_until": "2027-09-30"}
+    )
+    assert response.status_code == 302
+    rate.refresh_from_db()
+    assert rate.valid_from == datetime.date(2026, 10, 1)  # typed in BE, kept in CE
+    assert rate.valid_until == datetime.date(2027, 9, 30)  # CE still understood
+
+
+def test_date_and_time_inputs_show_buddhist_era_years(superuser_client, data):
+    page = superuser_client.get(
+        reverse("admin:accounts_user_change", args=(data.pk,))
+    ).content.decode()
+    verified = timezone.localtime(data.email_verified_at).date()
+    assert _input_value(page, "email_verified_at_0") == (
+        f"{verified:%d/%m}/{verified.year + 543}"
+    )
+
+
+def test_english_date_inputs_keep_common_era(superuser_client):
+    from billing.models import VatRate
+
+    rate = VatRate.objects.create(rate="7.00", valid_from=datetime.date(2024, 2, 29))
+    superuser_client.cookies["onespace_language"] = "en"
+    page = superuser_client.get(
+        reverse("admin:billing_vatrate_change", args=(rate.pk,))
+    ).content.decode()
+    assert "2024" in _input_value(page, "valid_from")
+
+
+def _paid_billing_note(customer, capture_on_commit):
+    from decimal import Decimal
+
+    from billing import services as billing
+    from billing.models import BillingProfile, VatRate
+
+    VatRate.objects.get_or_create(
+        valid_from=datetime.date(1999, 4, 1), defaults={"rate": Decimal("7.00")}
+    )
+    with capture_on_commit(execute=True):  # the e-Tax XML is made
+        note = billing.create_billing_note(
+            BillingProfile.objects.filter(customer=customer).first(),
+            lines=[billing.LineInput("บริการคลาวด์", Decimal(1), Decimal("1000.00"))],
+        )
+        billing.record_payment(
+            note, received_on=note.issued_on, net_received=note.total
+        )
+    return note
+
+
+def test_date_hierarchy_counts_years_in_buddhist_era(
+    superuser_client, data, django_capture_on_commit_callbacks
+):
+    _paid_billing_note(data, django_capture_on_commit_callbacks)
+    year = timezone.localdate().year
+    url = reverse("admin:billing_etaxxml_changelist")
+    for query in ("", f"?issued_on__year={year}"):
+        page = superuser_client.get(url + query).content.decode()
+        hierarchy = re.search(r'<nav class="toplinks".*?</nav>', page, re.S)
+        assert hierarchy, query
+        text = visible_text(hierarchy[0])
+        assert str(year + 543) in text, query
+        assert not re.search(rf"(?<!\d){year}(?!\d)", text), (query, text)
+
+
+def test_staff_groups_are_named_in_thai(superuser_client, data):
+    text = visible_text(
+        superuser_client.get(reverse("admin:auth_group_changelist")).content.decode()
+    )
+    for thai in ("ฝ่ายบริการลูกค้า", "ผู้ตรวจสอบความปลอดภัย", "ฝ่ายการเงิน"):
+        assert thai in text
+    user_page = superuser_client.get(
+        reverse("admin:accounts_user_change", args=(data.pk,))
+    ).content.decode()
+    assert "เจ้าหน้าที่คุ้มครองข้อมูลส่วนบุคคล" in visible_text(user_page)  # the groups picker
+
+
+def test_document_page_shows_its_e_tax_xml_as_links(
+    superuser_client, data, django_capture_on_commit_callbacks
+):
+    note = _paid_billing_note(data, django_capture_on_commit_callbacks)
+    page = superuser_client.get(
+        reverse("admin:billing_document_change", args=(note.pk,))
+    ).content.decode()
+    assert "&lt;a href" not in page  # the links as links, not escaped HTML
+    assert "&lt;p&gt;" not in page
+    assert (
+        reverse("admin:billing_etaxxml_change", args=(note.etax_xml.get().pk,)) in page
+    )
+
+
+def test_history_pages_date_changes_in_buddhist_era(superuser_client):
+    response = superuser_client.post(
+        reverse("admin:auth_group_add"), {"name": "ผู้ตรวจสอบภายใน"}
+    )
+    assert response.status_code == 302
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.get(name="ผู้ตรวจสอบภายใน")
+    page = superuser_client.get(reverse("admin:auth_group_history", args=(group.pk,)))
+    text = visible_text(page.content.decode())
+    assert BE_DATE.search(text)
+    assert not CE_DATE.search(text)
+    assert str(timezone.localdate().year) not in text

@@ -295,3 +295,29 @@ def test_the_public_form_is_rate_limited(client, settings):
     refused = _file(client, email="p3@example.net")
     assert refused.status_code == 429
     assert PrivacyRequest.objects.count() == 2
+
+
+def test_thai_requester_reads_the_answer_date_in_the_buddhist_era(
+    client, alice, commit
+):
+    """The detail page, the confirmation email and the extension email date in BE."""
+    from onespace import thaidates
+
+    alice.language = "th"
+    alice.save(update_fields=["language"])
+    client.force_login(alice)
+    with commit():
+        client.post(reverse("policy:request-create"), {"right": "objection"})
+    privacy_request = PrivacyRequest.objects.get()
+    due = thaidates.thai_abbreviated_date(privacy_request.due_by)
+    page = client.get(
+        reverse("policy:request-detail", args=[privacy_request.public_id])
+    ).content.decode()
+    assert due in page
+    with commit():
+        services.extend_request(privacy_request, days=30, reason="กู้คืนข้อมูลสำรอง")
+    privacy_request.refresh_from_db()
+    extended = thaidates.thai_abbreviated_date(privacy_request.due_by)
+    assert any(extended in message.body for message in mail.outbox)
+    for message in mail.outbox:
+        assert not re.search(rf"\b{privacy_request.due_by.year}\b", message.body)

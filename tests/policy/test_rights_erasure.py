@@ -254,3 +254,23 @@ def test_signing_in_during_the_cool_off_reminds_and_offers_to_keep(client, alice
     response = client.post(reverse("policy:close-account-cancel"), follow=True)
     assert response.status_code == 200
     assert services.pending_closure(alice) is None
+
+
+def test_signing_in_during_cool_off_names_the_erasure_date_in_the_buddhist_era(
+    client, alice
+):
+    from onespace import thaidates
+
+    alice.language = "th"
+    alice.save(update_fields=["language"])
+    _close(client, alice)
+    record = ErasureRecord.objects.get()
+    client.logout()
+    client.cookies["onespace_language"] = "th"
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "alice@example.com", "password": TEST_PASSWORD},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert thaidates.thai_date(timezone.localtime(record.erase_after)) in page
