@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("auditlog", "0007_partition_holds"),
+        ("auditlog", "0008_node_access"),
     ]
 
     operations = [
