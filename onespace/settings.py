@@ -309,6 +309,9 @@ AXES_VERBOSE = False
 
 # Staff reach admin only with a verified TOTP device.
 OTP_TOTP_ISSUER = "OneSpace"
+# A staff member's TOTP secret and QR code are shown once, at their own enrolment;
+# admin never shows them again, not even to a superuser.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Recovery codes handed to a staff member at enrolment, each usable once.
 STAFF_RECOVERY_CODE_COUNT = 10
 

@@ -457,3 +457,15 @@ def test_history_pages_date_changes_in_buddhist_era(superuser_client):
     assert BE_DATE.search(text)
     assert not CE_DATE.search(text)
     assert str(timezone.localdate().year) not in text
+
+
+def test_admin_never_shows_a_totp_secret_again(superuser_client):
+    """A secret is shown once, at the staff member's own enrolment; not even a superuser sees it."""
+    device = TOTPDevice.objects.order_by("pk").first()
+    for name in (
+        "admin:otp_totp_totpdevice_change",
+        "admin:otp_totp_totpdevice_config",
+    ):
+        response = superuser_client.get(reverse(name, args=[device.pk]))
+        assert device.key not in response.content.decode()
+        assert device.bin_key.hex() not in response.content.decode()
