@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.emails import send_to_user
-from auditlog import anchors, chain
+from auditlog import anchors, break_glass, chain
 from auditlog.models import (
     RAW_IP_MAX,
     AccessGrant,
@@ -212,6 +212,8 @@ class IngestResult:
     created: list[uuid.UUID] = field(default_factory=list)
     duplicates: list[uuid.UUID] = field(default_factory=list)
     violations: list[uuid.UUID] = field(default_factory=list)
+    # Event id -> the break-glass declaration that let it through (not a violation).
+    break_glass: dict[uuid.UUID, int] = field(default_factory=dict)
 
 
 def _covering_grants(events: list[dict[str, Any]]) -> dict[str, list[AccessGrant]]:
@@ -275,6 +277,7 @@ def _node_rows(
         result.created.append(event["event_id"])
         if is_violation:
             result.violations.append(event["event_id"])
+    break_glass.excuse_violations(rows, result)
     return rows
 
 
@@ -291,7 +294,8 @@ def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
     # away (one transaction, no savepoints) and let the unique constraint catch a retry,
     # instead of looking up every id first.
     result = IngestResult()
-    prepared = chain.prepare(NodeEvent, _node_rows(events, set(), result))
+    rows = _node_rows(events, set(), result)
+    prepared = chain.prepare(NodeEvent, rows)
     try:
         chain.append(NodeEvent, prepared)
     except IntegrityError:
@@ -306,7 +310,9 @@ def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
                 )
             )
             result = IngestResult()
-            chain.append(NodeEvent, _node_rows(events, known, result))
+            rows = _node_rows(events, known, result)
+            chain.append(NodeEvent, rows)
+    break_glass.record_uses(rows, result)
     if result.violations:
         # After commit (at once if the rows are committed already).
         violation_ids = [str(v) for v in result.violations]
@@ -367,17 +373,18 @@ def revoke_grant(grant: AccessGrant, *, now: datetime | None = None) -> AccessGr
 
 def check_access(
     node_id: str, staff_id: int, *, at: datetime | None = None
-) -> AccessGrant | None:
-    """The grant that lets staff member ``staff_id`` into ``node_id`` now, if any."""
-    staff = get_user_model().objects.filter(pk=staff_id, is_staff=True, is_active=True)
-    if not staff.exists():
+) -> AccessGrant | break_glass.Emergency | None:
+    """The grant that lets staff member ``staff_id`` into ``node_id`` now, if any, else
+    the break-glass declaration in force for them (two queries either way)."""
+    is_staff, emergency = break_glass.staff_on_duty(node_id, staff_id, at=at)
+    if not is_staff:
         return None
     return (
         AccessGrant.objects.active(at)
         .filter(node_id=node_id)
         .order_by("-expires_at")
         .first()
-    )
+    ) or emergency
 
 
 # --- Retention purge ------------------------------------------------------------------

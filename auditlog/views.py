@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from auditlog import services
+from auditlog import break_glass, services
 from auditlog.forms import AccessGrantForm, NodeEventFilterForm, SecurityEventFilterForm
 from auditlog.models import AccessGrant, AccessLog, NodeEvent, SecurityEvent
 from onespace import charts
@@ -30,8 +30,9 @@ def node_event_list(request: HttpRequest) -> HttpResponse:
     """The customer's node activity of the last 90 days, by node and action."""
     nodes = services.customer_nodes(request.user)
     form = NodeEventFilterForm(request.GET or None, nodes=nodes)
-    events = NodeEvent.objects.for_customer(request.user).filter(
-        occurred_at__gte=_since()
+    events = break_glass.for_customer_page(
+        NodeEvent.objects.for_customer(request.user).filter(occurred_at__gte=_since()),
+        request.user,
     )
     if form.is_valid():
         if form.cleaned_data["node"]:
@@ -45,6 +46,7 @@ def node_event_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             **paginate(request, events),
             "chart": _activity_chart(request.user),
+            "break_glass": break_glass.visible_accesses(request.user, since=_since()),
         },
     )
 
