@@ -593,7 +593,7 @@ class ReviewStatusFilter(admin.SimpleListFilter):
         waiting = BreakGlassAccess.objects.unreviewed().count()
         return [
             ("no", _("Not reviewed (%(count)d)") % {"count": waiting}),
-            ("yes", _("Reviewed")),
+            ("yes", str(_("Reviewed"))),
         ]
 
     def queryset(
@@ -706,7 +706,9 @@ class BreakGlassAccessAdmin(admin.ModelAdmin):
     ) -> Any:
         if obj is not None:
             return super().get_form(request, obj, change, **kwargs)
-        form = super().get_form(request, obj, change, fields=None, **kwargs)
+        # The form's own fields: customer_email and hours are no model fields.
+        kwargs["fields"] = None
+        form = super().get_form(request, obj, change, **kwargs)
         return type(form.__name__, (form,), {"staff": request.user})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
