@@ -123,6 +123,7 @@ def test_security_auditor_declares_in_admin_and_officers_and_customer_hear_at_on
     assert auditor.email in officer_mail.body
     customer_mail = mail.outbox[to.index([alice.email])]
     assert "node-1" in customer_mail.body
+    assert "ฉุกเฉิน" in customer_mail.subject  # Thai, the customer's language
     # The customer hears the reason kind, never the auditor's name or address.
     assert auditor.email not in customer_mail.body
     access.refresh_from_db()
