@@ -276,6 +276,23 @@ def test_access_check_refuses_break_glass_after_the_window(auditor, alice, alice
     assert services.check_access("node-1", auditor.pk, at=later) is None
 
 
+def test_access_check_refuses_break_glass_once_the_role_is_gone(
+    auditor, alice, alice_node
+):
+    _declare(auditor, alice)
+    assert services.check_access("node-1", auditor.pk) is not None
+    auditor.groups.clear()
+    assert services.check_access("node-1", auditor.pk) is None
+
+
+@pytest.mark.parametrize("hours", [0, 5])
+def test_declaring_is_bounded_to_four_hours(auditor, alice, alice_node, hours):
+    with pytest.raises(ValidationError) as error:
+        _declare(auditor, alice, hours=hours)
+    assert "hours" in error.value.message_dict
+    assert not BreakGlassAccess.objects.exists()
+
+
 # --- The customer ---------------------------------------------------------------------
 
 
@@ -354,6 +371,7 @@ def test_privacy_officer_reviews_and_the_review_is_recorded_and_kept(
     listing = client.get("/admin/auditlog/breakglassaccess/?review=no")
     assert listing.status_code == 200
     assert "(1)" in listing.content.decode()
+    assert listing.context["cl"].result_count == 1
     assert client.get(f"{REVIEW_ADD}?access={access.pk}").status_code == 200
     response = client.post(
         REVIEW_ADD,
@@ -368,6 +386,8 @@ def test_privacy_officer_reviews_and_the_review_is_recorded_and_kept(
     )
     assert review.reviewed_at is not None
     assert not BreakGlassAccess.objects.unreviewed().exists()
+    waiting = client.get("/admin/auditlog/breakglassaccess/?review=no")
+    assert waiting.context["cl"].result_count == 0
     assert "(0)" in client.get("/admin/auditlog/breakglassaccess/").content.decode()
     # Append-only: no change, no delete; a later review is a new row.
     change = f"/admin/auditlog/breakglassreview/{review.pk}/change/"
