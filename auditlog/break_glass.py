@@ -34,6 +34,10 @@ from auditlog.models import (
     Disclosure,
     NodeEvent,
 )
+from onespace.storable import unstorable_reason
+
+REASON_MAX = BreakGlassAccess._meta.get_field("reason").max_length or 1000
+NODE_ID_MAX = BreakGlassAccess._meta.get_field("node_id").max_length or 64
 
 
 def looks_inside(action: str) -> bool:
@@ -95,6 +99,13 @@ def validate_declaration(
         )
     if not reason.strip():
         errors["reason"] = _("Say why the access is needed.")
+    for name, text in (("reason", reason), ("node_id", node_id)):
+        # NUL bytes or lone surrogates: PostgreSQL cannot store them.
+        problem = unstorable_reason(text)
+        if problem:
+            errors[name] = str(problem)
+    if len(reason) > REASON_MAX or len(node_id) > NODE_ID_MAX:
+        errors.setdefault("reason", _("Too long."))
     if reason_kind == BreakGlassAccess.Reason.ORDER:
         if disclosure is None:
             errors["disclosure"] = _(

@@ -21,6 +21,7 @@ from auditlog.models import (
     Disclosure,
     NodeEvent,
 )
+from policy.history import record_version
 from policy.tasks import run_daily_maintenance
 from tests.auditlog.conftest import make_event
 from tests.factories import StaffFactory
@@ -178,6 +179,14 @@ def test_bad_declarations_are_refused_with_a_field_error(
     assert not BreakGlassAccess.objects.exists()
 
 
+@pytest.mark.parametrize("reason", ["a\x00b", "a\ud800b"])
+def test_hostile_text_is_refused_by_the_service(auditor, alice, alice_node, reason):
+    with pytest.raises(ValidationError) as error:
+        _declare(auditor, alice, reason=reason)
+    assert "reason" in error.value.message_dict
+    assert not BreakGlassAccess.objects.exists()
+
+
 def test_an_order_names_a_disclosure_of_this_customer(
     auditor, privacy_officer, alice, bob, alice_node
 ):
@@ -326,9 +335,9 @@ def test_restricted_order_is_neither_shown_nor_emailed_until_the_restriction_end
     assert _rows(page) == 1
     assert break_glass.tell_customers(today) == 0
     # The restriction ends: the daily maintenance tells the customer, once.
-    Disclosure.objects.filter(pk=order.pk).update(
-        restricted_until=today - timedelta(days=1)
-    )
+    order.restricted_until = today - timedelta(days=1)
+    order.save()
+    record_version(order, by=privacy_officer, reason="The restriction ended")
     mail.outbox.clear()
     run_daily_maintenance.call()
     assert [m.to for m in mail.outbox if m.to == [alice.email]] == [[alice.email]]
