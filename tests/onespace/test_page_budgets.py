@@ -37,7 +37,7 @@ PAGES = {
     "policy:my-data": 18,
     "policy:export": 4,
     "policy:close-account": 3,
-    "auditlog:node-event-list": 7,  # + the 90-day chart: node events, sign-ins
+    "auditlog:node-event-list": 8,  # + the 90-day chart (2) and break-glass accesses
     "auditlog:security-event-list": 4,
     "auditlog:access-log-list": 4,
     "auditlog:grant-list": 4,
