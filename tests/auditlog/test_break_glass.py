@@ -435,3 +435,27 @@ def test_declarations_cannot_be_changed_or_deleted_in_admin(
     assert client.post(f"{url}delete/", {"post": "yes"}).status_code == 403
     access.refresh_from_db()
     assert access.ends_at - access.starts_at == timedelta(hours=2)
+
+
+def test_opening_a_declaration_or_review_in_admin_is_a_staff_read(
+    staff_client, auditor, privacy_officer, alice, alice_node
+):
+    from auditlog import buffer
+    from auditlog.models import SecurityEvent
+
+    access = _declare(auditor, alice)
+    review = break_glass.review(access, privacy_officer, outcome="accepted", note="Ok")
+    client = staff_client(privacy_officer)
+    for url in (
+        f"/admin/auditlog/breakglassaccess/{access.pk}/change/",
+        f"/admin/auditlog/breakglassreview/{review.pk}/change/",
+    ):
+        assert client.get(url).status_code == 200
+    buffer.flush()
+    reads = SecurityEvent.objects.filter(
+        action=SecurityEvent.Action.PERSONAL_DATA_VIEWED, user=privacy_officer
+    )
+    assert sorted(reads.values_list("subject_id", "object_label")) == [
+        (alice.pk, f"auditlog.breakglassaccess:{access.pk}"),
+        (alice.pk, f"auditlog.breakglassreview:{review.pk}"),
+    ]
