@@ -379,14 +379,18 @@ def check_answer(found: Any) -> dict[str, Any]:
 # --- The customer's activity page -----------------------------------------------------
 
 
-def for_customer_page(events: models.QuerySet, customer: Any) -> models.QuerySet:
-    """The customer's node events marked ``break_glass``; uses under a restriction left out."""
-    today = timezone.localdate()
+def without_restricted(events: models.QuerySet, customer: Any) -> models.QuerySet:
+    """``events`` (the customer's node events) less the break-glass uses under a restriction."""
     hidden = BreakGlassUse.objects.filter(
         access__customer=customer,
-        access__in=BreakGlassAccess.objects.restricted_on(today),
+        access__in=BreakGlassAccess.objects.restricted_on(timezone.localdate()),
     ).values("event_id")
-    return events.exclude(event_id__in=hidden).annotate(
+    return events.exclude(event_id__in=hidden)
+
+
+def for_customer_page(events: models.QuerySet, customer: Any) -> models.QuerySet:
+    """The customer's node events marked ``break_glass``; uses under a restriction left out."""
+    return without_restricted(events, customer).annotate(
         break_glass=Exists(BreakGlassUse.objects.filter(event_id=OuterRef("event_id")))
     )
 

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from auditlog import services
+from auditlog import break_glass, services
 from auditlog.models import (
     AccessGrant,
     AccessLog,
@@ -151,6 +151,11 @@ class NodeEventData(LogCategory):
     legal_basis = privacy.Basis.CONTRACT
     retention_from = "received_at"
     subject = "customer"
+
+    @classmethod
+    def for_subject(cls, user: models.Model) -> models.QuerySet:
+        # A staff action under a restricted order's break-glass access stays hidden.
+        return break_glass.without_restricted(super().for_subject(user), user)
 
 
 @privacy.register
