@@ -14,6 +14,7 @@ Shared code calls in here through one function each: ``excuse_violations`` (inge
 """
 
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -275,6 +276,11 @@ def excuse_violations(rows: list[dict[str, Any]], result: Any) -> None:
                 excused.add(row["event_id"])
                 break
     result.violations[:] = [v for v in result.violations if v not in excused]
+
+
+def together(result: Any) -> AbstractContextManager[Any]:
+    """One transaction for a batch's events and its break-glass uses; nothing more without."""
+    return transaction.atomic() if result.break_glass else nullcontext()
 
 
 def record_uses(rows: list[dict[str, Any]], result: Any) -> None:

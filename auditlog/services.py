@@ -297,7 +297,10 @@ def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
     rows = _node_rows(events, set(), result)
     prepared = chain.prepare(NodeEvent, rows)
     try:
-        chain.append(NodeEvent, prepared)
+        # Break-glass uses are stored with their events (one transaction).
+        with break_glass.together(result):
+            chain.append(NodeEvent, prepared)
+            break_glass.record_uses(rows, result)
     except IntegrityError:
         with transaction.atomic():
             # Under the chain lock, so two retries of one batch arriving together
@@ -312,7 +315,7 @@ def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
             result = IngestResult()
             rows = _node_rows(events, known, result)
             chain.append(NodeEvent, rows)
-    break_glass.record_uses(rows, result)
+            break_glass.record_uses(rows, result)
     if result.violations:
         # After commit (at once if the rows are committed already).
         violation_ids = [str(v) for v in result.violations]

@@ -465,3 +465,18 @@ def test_opening_a_declaration_or_review_in_admin_is_a_staff_read(
         (alice.pk, f"auditlog.breakglassaccess:{access.pk}"),
         (alice.pk, f"auditlog.breakglassreview:{review.pk}"),
     ]
+
+
+def test_a_retried_batch_under_break_glass_stores_nothing_twice(
+    auditor, alice, alice_node
+):
+    _declare(auditor, alice)
+    own = _staff_event(auditor, alice)
+    other = _staff_event(auditor, alice, action="disk_access")
+    services.ingest_node_events([own])
+    result = services.ingest_node_events([own, other])
+    assert result.duplicates == [own["event_id"]]
+    assert result.break_glass.keys() == {other["event_id"]}
+    assert result.violations == []
+    assert BreakGlassUse.objects.count() == 2
+    assert not NodeEvent.objects.filter(is_violation=True).exists()
