@@ -8,9 +8,12 @@ activity page. Node events of the declaring staff member on that node inside the
 window are flagged as break-glass uses instead of violations. Every declaration waits
 for a Privacy officer's review (accepted or escalated), kept append-only.
 
-Shared code calls in here through one function each: ``excuse_violations`` (ingest),
-``record_uses`` (after the ingest's insert), ``staff_on_duty`` (access check),
-``for_customer_page`` (the activity page) and ``tell_customers`` (daily maintenance).
+Shared code calls in here through one function each: ``excuse_violations`` (ingest's
+rows), ``together``/``record_uses`` (the uses in the transaction of their events),
+``staff_on_duty`` (access check), ``check_answer`` (its API answer),
+``for_customer_page``/``without_restricted`` (activity page, chart, export) and
+``tell_customers`` (daily maintenance). ``looks_inside`` is the one place that says which
+actions need a grant (today ``NodeEvent.INTERNAL_ACCESS``).
 """
 
 import uuid
