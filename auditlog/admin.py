@@ -19,7 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from auditlog import break_glass, buffer
+from auditlog import break_glass, buffer, node_actions
 from auditlog.models import (
     AccessGrant,
     AccessLog,
@@ -327,20 +327,50 @@ class SecurityEventAdmin(ReadOnlyLogAdmin):
         return obj.user.email if obj.user else obj.attempted_email or "—"
 
 
+class UnknownActionFilter(admin.SimpleListFilter):
+    """Events whose action the table of node actions does not know (flagged for review)."""
+
+    title = _("action known")
+    parameter_name = "known"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("no", _("Unknown action: to be reviewed"))]
+
+    def queryset(
+        self, request: HttpRequest, queryset: models.QuerySet
+    ) -> models.QuerySet:
+        if self.value() == "no":
+            return queryset.exclude(action__in=list(node_actions.BY_SLUG))
+        return queryset
+
+
 @admin.register(NodeEvent)
 class NodeEventAdmin(ReadOnlyLogAdmin):
     list_display = (
         "occurred_at",
         "is_violation",
         "node_id",
-        "action",
+        "action_label",
         "actor",
         "customer",
+        "flag",
     )
     list_select_related = ("customer",)
+    readonly_fields = ("flag", "contents", "why")
+    # The table of node actions, under the list (auditlog.node_actions).
+    change_list_template = "auditlog/admin/node_event_change_list.html"
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> Any:
+        return super().changelist_view(
+            request, {**(extra_context or {}), "node_actions": node_actions.TABLE}
+        )
+
     list_filter = (
         ("occurred_at", admin.DateFieldListFilter),
         "is_violation",
+        UnknownActionFilter,
         "action",
         "actor_type",
         SourceIPFilter,
@@ -365,6 +395,25 @@ class NodeEventAdmin(ReadOnlyLogAdmin):
     @admin.display(description=_("actor"))
     def actor(self, obj: NodeEvent) -> str:
         return f"{obj.get_actor_type_display()} {obj.actor_id}".strip()
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, obj: NodeEvent) -> str:
+        # An unknown action shows as sent (the field's choices would show "-").
+        return obj.get_action_display()
+
+    @admin.display(description=_("flagged because"))
+    def flag(self, obj: NodeEvent) -> str:
+        return obj.flag_label
+
+    @admin.display(description=_("what it does to the contents"))
+    def contents(self, obj: NodeEvent) -> str:
+        known = node_actions.BY_SLUG.get(obj.action)
+        return str(known.contents_label) if known else str(_("unknown: to be reviewed"))
+
+    @admin.display(description=_("why"))
+    def why(self, obj: NodeEvent) -> str:
+        known = node_actions.BY_SLUG.get(obj.action)
+        return str(known.why) if known else ""
 
 
 @admin.register(DeadLetter)
@@ -401,12 +450,14 @@ class AccessGrantAdmin(ReadOnlyLogAdmin):
     list_display = (
         "node_id",
         "customer",
+        "staff",
         "ticket_reference",
+        "scope_list",
         "starts_at",
         "expires_at",
         "revoked_at",
     )
-    list_select_related = ("customer",)
+    list_select_related = ("customer", "staff")
     list_filter = (("starts_at", admin.DateFieldListFilter),)
     csv_fields = (
         "id",
@@ -414,11 +465,18 @@ class AccessGrantAdmin(ReadOnlyLogAdmin):
         "customer__email",
         "reason",
         "ticket_reference",
+        "staff_id",
+        "ticket_id",
+        "actions",
         "starts_at",
         "expires_at",
         "revoked_at",
     )
     csv_subject_fields = ("customer_id",)
+
+    @admin.display(description=_("actions"))
+    def scope_list(self, obj: AccessGrant) -> str:
+        return ", ".join(obj.scope_labels())
 
     def get_search_results(
         self, request: HttpRequest, queryset: models.QuerySet, search_term: str

@@ -89,7 +89,11 @@ def _unknown_customers(items: list[dict[str, Any]]) -> set[int]:
 
 
 class AccessGrantCheck(generics.GenericAPIView):
-    """May this staff member look inside this node now, and by which grant?"""
+    """May this staff member look inside this node now, and by which grant?
+
+    Permitted only for the staff member a grant names, or the one now working on the
+    support ticket it names; the answer gives the grant's scope and end time.
+    """
 
     authentication_classes = [ServiceTokenAuthentication]
     permission_classes = [HasScope.of("access-check")]
@@ -105,7 +109,9 @@ class AccessGrantCheck(generics.GenericAPIView):
         query = AccessCheckQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         found = services.check_access(
-            query.validated_data["node_id"], query.validated_data["staff_id"]
+            query.validated_data["node_id"],
+            query.validated_data["staff_id"],
+            action=query.validated_data.get("action"),
         )
         return Response(
             AccessCheckResultSerializer(break_glass.check_answer(found)).data

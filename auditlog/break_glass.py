@@ -10,7 +10,7 @@ for a Privacy officer's review (accepted or escalated), kept append-only.
 
 Shared code calls in here through one function each: ``excuse_violations`` (ingest's
 rows), ``together``/``record_uses`` (the uses in the transaction of their events),
-``staff_on_duty`` (access check), ``check_answer`` (its API answer),
+``emergency`` (access check, when no grant admits), ``check_answer`` (its API answer),
 ``for_customer_page``/``without_restricted`` (activity page, chart, export) and
 ``tell_customers`` (daily maintenance). ``looks_inside`` is the one place that says which
 actions need a grant (today ``NodeEvent.INTERNAL_ACCESS``).
@@ -25,12 +25,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
 from accounts.emails import send_to_user
+from auditlog import node_actions
 from auditlog.models import (
     BreakGlassAccess,
     BreakGlassReview,
@@ -44,10 +45,13 @@ REASON_MAX = BreakGlassAccess._meta.get_field("reason").max_length or 1000
 NODE_ID_MAX = BreakGlassAccess._meta.get_field("node_id").max_length or 64
 
 
-def looks_inside(action: str) -> bool:
-    """Whether a staff node action reads or replaces the node's contents (needs a grant)."""
-    # One place to swap for the declared action table of issue 17.
-    return action in NodeEvent.INTERNAL_ACCESS
+def looks_inside(action: str, actor_type: str, details: Any) -> bool:
+    """Whether a staff node action reads, copies or replaces the node's contents (the
+    table's "needs a grant"): break-glass covers these. An unknown action is never
+    covered: it stays flagged for review until the table knows it."""
+    return action in node_actions.BY_SLUG and node_actions.needs_grant(
+        action, actor_type, details
+    )
 
 
 def in_group(user: Any, group: str) -> bool:
@@ -256,7 +260,7 @@ def excuse_violations(rows: list[dict[str, Any]], result: Any) -> None:
         if row["is_violation"]
         and row["actor_type"] == NodeEvent.Actor.STAFF
         and row.get("grant_id") is None
-        and looks_inside(row["action"])
+        and looks_inside(row["action"], row["actor_type"], row.get("details"))
     ]
     if not candidates:
         return
@@ -342,40 +346,29 @@ class Emergency:
     ends_at: datetime
 
 
-def staff_on_duty(
+def emergency(
     node_id: str, staff_id: int, *, at: datetime | None = None
-) -> tuple[bool, Emergency | None]:
-    """Is ``staff_id`` active staff, and which declaration in force lets them into ``node_id``?
+) -> Emergency | None:
+    """The declaration in force that lets ``staff_id`` into ``node_id`` (one query).
 
-    One query: the staff row with the latest declaration in force as subqueries (only
-    while they still are a Security auditor).
+    Only while they are active staff and still a Security auditor.
     """
-    at = at or timezone.now()
-    declared = (
+    row = (
         BreakGlassAccess.objects.in_force(at)
         .filter(
             node_id=node_id,
-            staff_id=OuterRef("pk"),
+            staff_id=staff_id,
+            staff__is_staff=True,
+            staff__is_active=True,
             staff__groups__name=roles.SECURITY_AUDITOR,
         )
         .order_by("-ends_at", "-pk")
-    )
-    row = (
-        get_user_model()
-        .objects.filter(pk=staff_id, is_staff=True, is_active=True)
-        .annotate(
-            bg_id=Subquery(declared.values("pk")[:1]),
-            bg_kind=Subquery(declared.values("reason_kind")[:1]),
-            bg_ends=Subquery(declared.values("ends_at")[:1]),
-        )
-        .values_list("bg_id", "bg_kind", "bg_ends")
+        .values_list("pk", "reason_kind", "ends_at")
         .first()
     )
     if row is None:
-        return False, None
-    if row[0] is None:
-        return True, None
-    return True, Emergency(id=row[0], reason_kind=row[1], ends_at=row[2])
+        return None
+    return Emergency(id=row[0], reason_kind=row[1], ends_at=row[2])
 
 
 def check_answer(found: Any) -> dict[str, Any]:

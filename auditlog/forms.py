@@ -3,10 +3,13 @@
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from auditlog import node_actions
 from auditlog.models import NodeEvent, SecurityEvent
 from auditlog.services import MAX_GRANT_HOURS
+from auditlog.tickets import CustomerTicket, reference
 
 
 class NodeEventFilterForm(forms.Form):
@@ -32,7 +35,28 @@ class SecurityEventFilterForm(forms.Form):
 
 
 class AccessGrantForm(forms.Form):
+    """Which node, whom, for which actions and how long (policy 1.2.1).
+
+    The customer names the staff they deal with: the team on one of their open tickets,
+    or the staff member assigned to one, shown by role and staff number ("Support #12"),
+    never by private name.
+    """
+
     node_id = forms.ChoiceField(label=_("Node"))
+    who = forms.ChoiceField(
+        label=_("Who may use it"),
+        help_text=_(
+            "The team working on your ticket (whoever it is assigned to at the time), "
+            "or the one staff member assigned to it now."
+        ),
+    )
+    actions = forms.MultipleChoiceField(
+        label=_("Which actions"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(a.slug, a.label) for a in node_actions.TABLE if a.needs_grant],
+        help_text=_("Tick none to allow every action listed."),
+    )
     hours = forms.IntegerField(
         label=_("For how many hours"),
         min_value=1,
@@ -46,11 +70,15 @@ class AccessGrantForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("What staff may do inside the node, and why."),
     )
-    ticket_reference = forms.CharField(
-        label=_("Support ticket (optional)"), max_length=64, required=False
-    )
 
-    def __init__(self, *args: Any, nodes: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        nodes: list[str],
+        tickets: list[CustomerTicket],
+        labels: dict[str, str],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         # Only the customer's own nodes can be chosen (policy 1.2.1).
         node_id: Any = self.fields["node_id"]
@@ -58,3 +86,45 @@ class AccessGrantForm(forms.Form):
         self.fields["node_id"].error_messages["invalid_choice"] = _(
             "This node is not one of yours."
         )
+        choices: list[tuple[str, str]] = []
+        for ticket in tickets:
+            choices.append(
+                (
+                    f"ticket:{ticket.pk}",
+                    _("The team working on ticket %(ticket)s (%(subject)s)")
+                    % {"ticket": ticket.reference, "subject": ticket.subject},
+                )
+            )
+            if ticket.assignee_id is not None:
+                choices.append(
+                    (
+                        f"staff:{ticket.assignee_id}:{ticket.pk}",
+                        _("%(staff)s only, assigned to ticket %(ticket)s")
+                        % {
+                            "staff": labels.get(str(ticket.assignee_id), ""),
+                            "ticket": ticket.reference,
+                        },
+                    )
+                )
+        who: Any = self.fields["who"]
+        who.choices = choices
+        self.fields["who"].error_messages["invalid_choice"] = _(
+            "Choose the team or staff member of one of your open tickets."
+        )
+
+    def grant_arguments(self) -> dict[str, Any]:
+        """The keyword arguments of ``services.grant_access`` (after ``is_valid``)."""
+        data = self.cleaned_data
+        kind, *ids = data["who"].split(":")
+        arguments: dict[str, Any] = {
+            "node_id": data["node_id"],
+            "reason": data["reason"],
+            "hours": data["hours"],
+            "actions": data["actions"],
+        }
+        if kind == "ticket":
+            arguments["ticket_id"] = int(ids[0])
+        else:
+            arguments["staff"] = get_user_model().objects.get(pk=int(ids[0]))
+            arguments["ticket_reference"] = reference(int(ids[1]))
+        return arguments

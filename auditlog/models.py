@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from auditlog import node_actions
 from onespace.choices import choice_label
 
 GENESIS = "0" * 64
@@ -219,22 +220,29 @@ class NodeEvent(ChainedLog):
         REBOOT = "reboot", _("Rebooted")
         RESIZE = "resize", _("Resized")
         REBUILD = "rebuild", _("Rebuilt")
+        REBUILD_KEEP_DISK = "rebuild_keep_disk", _("Rebuilt keeping the disk")
         SNAPSHOT = "snapshot", _("Snapshot taken")
         RESTORE = "restore", _("Restored from snapshot")
+        RESTORE_TO_OTHER_NODE = (
+            "restore_to_other_node",
+            _("Snapshot restored into another node"),
+        )
         BACKUP = "backup", _("Backed up")
+        IMAGE_EXPORT = "image_export", _("Image exported")
         NETWORK_CHANGE = "network_change", _("Network changed")
         CONSOLE_ACCESS = "console_access", _("Console opened")
         DISK_ACCESS = "disk_access", _("Disk accessed")
+        PASSWORD_RESET = "password_reset", _("Password reset inside the node")
 
     class Actor(models.TextChoices):
         CUSTOMER = "customer", _("Customer")
         STAFF = "staff", _("Staff")
         SYSTEM = "system", _("System")
 
-    # Policy 1.2.1: staff look inside a node only when the customer allows it.
-    INTERNAL_ACCESS: ClassVar[frozenset[str]] = frozenset(
-        {Action.CONSOLE_ACCESS, Action.DISK_ACCESS}
-    )
+    # Policy 1.2.1: staff look inside a node only when the customer allows it. The
+    # actions that do are declared in auditlog.node_actions; the control plane may
+    # also report actions this list does not know (stored and flagged for review).
+    INTERNAL_ACCESS: ClassVar[frozenset[str]] = node_actions.NEEDS_GRANT
 
     event_id = models.UUIDField(_("event id"), unique=True)
     occurred_at = models.DateTimeField(_("time"))
@@ -306,6 +314,17 @@ class NodeEvent(ChainedLog):
     def get_actor_type_display(self) -> str:  # type: ignore[no-redef]
         return choice_label(self.Actor, self.actor_type)
 
+    @property
+    def flag_label(self) -> str:
+        """Why the event is flagged ("" when it is not)."""
+        if not self.is_violation:
+            return ""
+        return node_actions.flag_label(self.action, self.actor_type, self.details)
+
+    @property
+    def is_known_action(self) -> bool:
+        return self.action in node_actions.BY_SLUG
+
 
 class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
     def active(self, at: datetime | None = None) -> "AccessGrantQuerySet":
@@ -317,7 +336,13 @@ class AccessGrantQuerySet(models.QuerySet["AccessGrant"]):
 
 
 class AccessGrant(models.Model):
-    """A customer's permission for staff to look inside one node for a bounded time."""
+    """A customer's permission for named staff to look inside one node for a bounded time.
+
+    It names who may use it: one staff member (``staff``), or whoever works on one of
+    the customer's support tickets (``ticket_id``, the ticket's current assignee). A
+    grant naming nobody (made before grants named staff) admits nobody. ``actions``
+    limits it to some of the actions that need a grant; empty means all of them.
+    """
 
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -329,6 +354,23 @@ class AccessGrant(models.Model):
     reason = models.CharField(_("reason"), max_length=500)
     ticket_reference = models.CharField(
         _("ticket reference"), max_length=64, blank=True
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The support ticket whose current assignee may use the grant (support.Ticket's
+    # id; no foreign key: the audit log does not depend on the support app).
+    ticket_id = models.PositiveBigIntegerField(_("ticket"), null=True, blank=True)
+    actions = models.JSONField(
+        _("actions"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: every action that needs a grant."),
     )
     starts_at = models.DateTimeField(_("starts at"))
     expires_at = models.DateTimeField(_("expires at"))
@@ -363,6 +405,18 @@ class AccessGrant(models.Model):
         return self.starts_at <= now < self.expires_at and (
             self.revoked_at is None or self.revoked_at > now
         )
+
+    @property
+    def scope(self) -> list[str]:
+        """The actions the grant covers (all that need a grant when it names none)."""
+        return [
+            a.slug
+            for a in node_actions.TABLE
+            if a.needs_grant and (not self.actions or a.slug in self.actions)
+        ]
+
+    def scope_labels(self) -> list[str]:
+        return [node_actions.label(slug) for slug in self.scope]
 
 
 class DisclosureQuerySet(models.QuerySet["Disclosure"]):

@@ -188,7 +188,7 @@ class AccessGrantData(privacy.Category):
     key = "auditlog-access-grant"
     name = _("Access grants")
     model = AccessGrant
-    fields = ("node_id", "reason", "ticket_reference")
+    fields = ("node_id", "reason", "ticket_reference", "actions")
     export_fields = ("starts_at", "expires_at", "revoked_at")
     purpose = _(
         "Prove that staff looked inside a node only with the customer's permission (policy 1.2.1)"

@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from auditlog import node_actions
 from auditlog.models import NodeEvent
+from auditlog.node_actions import valid_action
 from onespace.storable import unstorable_reason
 
 MAX_BATCH = 1000
@@ -80,7 +82,15 @@ class NodeEventInputSerializer(serializers.Serializer):
         max_value=2**63 - 1,
         help_text=_("Account id of the node's customer."),
     )
-    action = serializers.ChoiceField(choices=NodeEvent.Action.choices)
+    action = serializers.RegexField(
+        node_actions.ACTION_PATTERN,
+        max_length=node_actions.ACTION_MAX,
+        help_text=_(
+            "One of the node actions in the README's table; any other slug "
+            "(a lower-case letter, then letters, digits, _ - or ., at most 30) "
+            "is stored and flagged for review."
+        ),
+    )
     actor = ActorSerializer()
     source_ip = serializers.IPAddressField(
         required=False,
@@ -266,7 +276,10 @@ def _details(value: Any) -> dict:
 
 BAD_UUID = _("Must be a valid UUID.")
 BAD_CUSTOMER = _("A valid account id (a positive integer) is required.")
-BAD_ACTION = _("Unknown action.")
+BAD_ACTION = _(
+    "An action is a lower-case letter, then letters, digits, _ - or ., "
+    "at most 30 characters."
+)
 BAD_ACTOR = _("An actor needs a type: customer, staff or system.")
 BAD_IP = _("Enter a valid IPv4 or IPv6 address.")
 BAD_VALUE = _("Invalid value.")
@@ -307,7 +320,9 @@ def _parse_one(
     _check(item, event, errors, "node_id", _text, 64, False)
     _check(item, event, errors, "customer", _customer, message=BAD_CUSTOMER)
     action = item.get("action")
-    if "action" not in errors and not (isinstance(action, str) and action in ACTIONS):
+    if "action" not in errors and not (
+        isinstance(action, str) and (action in ACTIONS or valid_action(action))
+    ):
         errors["action"] = [str(BAD_ACTION)]
     else:
         event["action"] = action
@@ -366,7 +381,7 @@ def _parse_plain(item: Any, latest: datetime) -> dict[str, Any] | None:
         and type(customer) is int
         and 1 <= customer <= 2**63 - 1
         and type(action) is str
-        and action in ACTIONS
+        and (action in ACTIONS or valid_action(action))
         and type(actor) is dict
         and (source_ip is None or type(source_ip) is str)
         and (details is _NO_DETAILS or type(details) is dict)
@@ -475,6 +490,15 @@ class IngestResultSerializer(serializers.Serializer):
 class AccessCheckQuerySerializer(serializers.Serializer):
     node_id = serializers.CharField(max_length=64)
     staff_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    action = serializers.RegexField(
+        node_actions.ACTION_PATTERN,
+        max_length=node_actions.ACTION_MAX,
+        required=False,
+        help_text=_(
+            "The action staff are about to start: permitted only when the grant "
+            "covers it. Without it, any grant naming the staff member answers."
+        ),
+    )
 
 
 class GrantSummarySerializer(serializers.Serializer):
@@ -482,6 +506,17 @@ class GrantSummarySerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     ticket_reference = serializers.CharField()
+    staff_id = serializers.IntegerField(
+        allow_null=True, help_text=_("The staff member the grant names, if one.")
+    )
+    ticket_id = serializers.IntegerField(
+        allow_null=True,
+        help_text=_("The support ticket whose current assignee may use the grant."),
+    )
+    scope = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_("The actions the grant covers."),
+    )
 
 
 class BreakGlassSummarySerializer(serializers.Serializer):

@@ -15,12 +15,14 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, DataError, IntegrityError, connection, transaction
+from django.db.models import Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts.emails import send_to_user
-from auditlog import anchors, break_glass, chain
+from auditlog import anchors, break_glass, chain, node_actions, tickets
 from auditlog.models import (
     RAW_IP_MAX,
     AccessGrant,
@@ -216,53 +218,40 @@ class IngestResult:
     break_glass: dict[uuid.UUID, int] = field(default_factory=dict)
 
 
-def _covering_grants(events: list[dict[str, Any]]) -> dict[str, list[AccessGrant]]:
+def _covering_grants(
+    events: list[dict[str, Any]],
+) -> tuple[dict[str, list[AccessGrant]], dict[int, int | None]]:
+    """The grants of the nodes staff looked inside, and who works on their tickets now."""
     nodes = {
         e["node_id"]
         for e in events
-        if e["actor_type"] == NodeEvent.Actor.STAFF
-        and e["action"] in NodeEvent.INTERNAL_ACCESS
+        if node_actions.needs_grant(e["action"], e["actor_type"], e.get("details"))
     }
     grants: dict[str, list[AccessGrant]] = {}
     if nodes:
         for grant in AccessGrant.objects.filter(node_id__in=nodes).order_by("pk"):
             grants.setdefault(grant.node_id, []).append(grant)
-    return grants
-
-
-def _grant_for(
-    event: dict[str, Any], grants: dict[str, list[AccessGrant]]
-) -> AccessGrant | None:
-    at = event["occurred_at"]
-    for grant in grants.get(event["node_id"], ()):
-        if (
-            grant.customer_id == event["customer_id"]
-            and grant.starts_at <= at < grant.expires_at
-            and (grant.revoked_at is None or grant.revoked_at > at)
-        ):
-            return grant
-    return None
+    ticket_ids = {
+        grant.ticket_id
+        for node_grants in grants.values()
+        for grant in node_grants
+        if grant.ticket_id is not None
+    }
+    return grants, tickets.teams(ticket_ids)
 
 
 def _node_rows(
     events: list[dict[str, Any]], known: set[uuid.UUID], result: IngestResult
 ) -> list[dict[str, Any]]:
     received_at = timezone.now()
-    grants = _covering_grants(events)
+    grants, teams = _covering_grants(events)
     rows = []
     for event in events:
         if event["event_id"] in known:
             result.duplicates.append(event["event_id"])
             continue
         known.add(event["event_id"])
-        grant = None
-        is_violation = False
-        if (
-            event["actor_type"] == NodeEvent.Actor.STAFF
-            and event["action"] in NodeEvent.INTERNAL_ACCESS
-        ):
-            grant = _grant_for(event, grants)
-            is_violation = grant is None
+        decision = node_actions.classify(event, grants.get(event["node_id"], ()), teams)
         rows.append(
             {
                 **event,
@@ -270,12 +259,12 @@ def _node_rows(
                 # numbers jsonb would give back in another form, so the hash holds.
                 "details": storable_json(event.get("details") or {}),
                 "received_at": received_at,
-                "grant_id": grant.pk if grant else None,
-                "is_violation": is_violation,
+                "grant_id": decision.grant.pk if decision.grant else None,
+                "is_violation": decision.is_violation,
             }
         )
         result.created.append(event["event_id"])
-        if is_violation:
+        if decision.is_violation:
             result.violations.append(event["event_id"])
     break_glass.excuse_violations(rows, result)
     return rows
@@ -346,19 +335,41 @@ def grant_access(
     node_id: str,
     reason: str,
     hours: int,
+    staff: Any = None,
+    ticket_id: int | None = None,
+    actions: list[str] | None = None,
     ticket_reference: str = "",
     now: datetime | None = None,
 ) -> AccessGrant:
-    """Let staff look inside ``node_id`` for ``hours`` (at most 72) from now."""
+    """Let the named staff (``staff``, or whoever works on ``ticket_id``) look inside
+    ``node_id`` for ``hours`` (at most 72) from now, for ``actions`` (default: all)."""
     now = now or timezone.now()
     if not 1 <= hours <= MAX_GRANT_HOURS:
         raise ValidationError({"hours": _("Access can be granted for 1 to 72 hours.")})
+    if (staff is None) == (ticket_id is None):
+        raise ValidationError(
+            _("A grant names one staff member or one support ticket.")
+        )
+    if staff is not None and not (staff.is_staff and staff.is_active):
+        raise ValidationError({"staff": _("This is not one of our staff members.")})
+    unknown = set(actions or ()) - node_actions.NEEDS_GRANT
+    if unknown:
+        raise ValidationError({"actions": _("These actions need no grant.")})
     if not customer_owns_node(customer, node_id):
         raise ValidationError({"node_id": _("This node is not one of yours.")})
+    if ticket_id is not None and ticket_id not in {
+        ticket.pk for ticket in tickets.of_customer(customer)
+    }:
+        raise ValidationError({"ticket_id": _("This is not an open ticket of yours.")})
+    if ticket_id is not None:
+        ticket_reference = ticket_reference or tickets.reference(ticket_id)
     return AccessGrant.objects.create(
         customer=customer,
         node_id=node_id,
         reason=reason,
+        staff=staff,
+        ticket_id=ticket_id,
+        actions=sorted(set(actions or ())),
         ticket_reference=ticket_reference,
         starts_at=now,
         expires_at=now + timedelta(hours=hours),
@@ -375,19 +386,77 @@ def revoke_grant(grant: AccessGrant, *, now: datetime | None = None) -> AccessGr
 
 
 def check_access(
-    node_id: str, staff_id: int, *, at: datetime | None = None
+    node_id: str,
+    staff_id: int,
+    *,
+    action: str | None = None,
+    at: datetime | None = None,
 ) -> AccessGrant | break_glass.Emergency | None:
     """The grant that lets staff member ``staff_id`` into ``node_id`` now, if any, else
-    the break-glass declaration in force for them (two queries either way)."""
-    is_staff, emergency = break_glass.staff_on_duty(node_id, staff_id, at=at)
-    if not is_staff:
-        return None
-    return (
+    the break-glass declaration in force for them (issue 17).
+
+    Only a grant naming them, or a ticket they now work on, counts, and only while they
+    are active staff; with ``action``, only a grant whose scope covers it. One query:
+    a revocation committed while it runs is either seen whole or not at all. Without
+    such a grant, one more for a break-glass declaration (any action).
+    """
+    at = at or timezone.now()
+    named = Q(staff_id=staff_id)
+    worked_on = tickets.worked_by(staff_id)
+    if worked_on is not None:
+        named |= Q(ticket_id__in=worked_on)
+    is_staff = Exists(
+        get_user_model().objects.filter(pk=staff_id, is_staff=True, is_active=True)
+    )
+    for grant in (
         AccessGrant.objects.active(at)
-        .filter(node_id=node_id)
-        .order_by("-expires_at")
-        .first()
-    ) or emergency
+        .filter(named, is_staff, node_id=node_id)
+        .order_by("-expires_at", "-pk")
+    ):
+        if action is None or action in grant.scope:
+            return grant
+    return break_glass.emergency(node_id, staff_id, at=at)
+
+
+def staff_labels(staff_ids: Any) -> dict[str, str]:
+    """ "Support #12": each staff member's role and id, never their name (one query).
+
+    Keys are the ids as text, as node events' ``actor_id`` holds them; an id that is
+    no staff member's is left out.
+    """
+    ids = {int(i) for i in staff_ids if str(i).isdigit() and int(i) < 2**63}
+    found: dict[str, str] = {}
+    if not ids:
+        return found
+    order = {name: place for place, name in enumerate(roles.ALL)}
+    best: dict[int, str] = {}
+    for pk, group in (
+        get_user_model()
+        .objects.filter(pk__in=ids, is_staff=True)
+        .values_list("pk", "groups__name")
+    ):
+        if pk not in best or (
+            group in order and order.get(best[pk], len(order)) > order[group]
+        ):
+            best[pk] = group or ""
+    for pk, role in best.items():
+        found[str(pk)] = staff_label(pk, role)
+    return found
+
+
+ROLE_LABELS = {
+    roles.SUPPORT: gettext_lazy("Support"),
+    roles.SECURITY_AUDITOR: gettext_lazy("Security auditor"),
+    roles.FINANCE: gettext_lazy("Finance"),
+    roles.PRIVACY_OFFICER: gettext_lazy("Privacy officer"),
+}
+
+
+def staff_label(pk: Any, role: str | None) -> str:
+    return _("%(role)s #%(id)s") % {
+        "role": ROLE_LABELS.get(role or "", gettext_lazy("Staff")),
+        "id": pk,
+    }
 
 
 # --- Retention purge ------------------------------------------------------------------

@@ -6,30 +6,45 @@ from django.tasks import task
 
 from accounts import roles
 from accounts.emails import send_to_user
-from auditlog import break_glass, services
+from auditlog import break_glass, node_actions, services
 from auditlog.models import BreakGlassAccess, NodeEvent
 from policy import services as policy_services
 
 
 @task
 def notify_violations(event_ids: list[str]) -> int:
-    """Email every Privacy officer about staff access to nodes that no grant covered."""
+    """Email every Privacy officer about flagged node events: staff access that no grant
+    covered, and events to review (an unknown action, an unexpected actor)."""
     events = list(
         NodeEvent.objects.filter(event_id__in=event_ids).order_by("occurred_at")
     )
     if not events:
         return 0
+    without_grant = [
+        event
+        for event in events
+        if node_actions.flag_reason(event.action, event.actor_type, event.details)
+        == node_actions.NO_GRANT
+    ]
     officers = get_user_model().objects.filter(
         groups__name=roles.PRIVACY_OFFICER, is_active=True
     )
     sent = 0
     for officer in officers:
         send_to_user(
-            officer, "auditlog/email/violation", {"events": events, "officer": officer}
+            officer,
+            "auditlog/email/violation",
+            {
+                "events": events,
+                "officer": officer,
+                "review_only": not without_grant,
+            },
         )
         sent += 1
-    if settings.BREACH_CANDIDATE_FROM_VIOLATIONS:
-        # Staff reached customer nodes without a grant: possibly a breach (PDPA s.37(4)).
+    # Staff reached customer nodes without a grant: possibly a breach (PDPA s.37(4)).
+    # Other flags (an unknown action, an unexpected actor) wait for review first.
+    events = without_grant
+    if settings.BREACH_CANDIDATE_FROM_VIOLATIONS and events:
         nodes = sorted({event.node_id for event in events})
         policy_services.open_breach_candidate(
             source="auditlog-violation",

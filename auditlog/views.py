@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from auditlog import break_glass, services
+from auditlog import break_glass, services, tickets
 from auditlog.forms import AccessGrantForm, NodeEventFilterForm, SecurityEventFilterForm
 from auditlog.models import AccessGrant, AccessLog, NodeEvent, SecurityEvent
 from onespace import charts
@@ -39,12 +40,19 @@ def node_event_list(request: HttpRequest) -> HttpResponse:
             events = events.filter(node_id=form.cleaned_data["node"])
         if form.cleaned_data["action"]:
             events = events.filter(action=form.cleaned_data["action"])
+    context: dict[str, Any] = {**paginate(request, events)}
+    labels = services.staff_labels(
+        {e.actor_id for e in context["page"] if e.actor_type == NodeEvent.Actor.STAFF}
+    )
+    context["rows"] = [
+        {"event": e, "staff": labels.get(e.actor_id, "")} for e in context["page"]
+    ]
     return render(
         request,
         "auditlog/node_event_list.html",
         {
             "form": form,
-            **paginate(request, events),
+            **context,
             "chart": _activity_chart(request.user),
             "break_glass": break_glass.visible_accesses(request.user, since=_since()),
         },
@@ -104,34 +112,85 @@ def access_log_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def grant_list(request: HttpRequest) -> HttpResponse:
-    """The customer's access grants, active ones first."""
+    """The customer's access grants, newest first, each with its uses: which action,
+    when, and which staff member (role and staff number, never a private name)."""
     grants = AccessGrant.objects.filter(customer=request.user.pk).order_by(
         "-created_at", "-id"
     )
-    return render(request, "auditlog/grant_list.html", paginate(request, grants))
+    context: dict[str, Any] = {**paginate(request, grants)}
+    page = list(context["page"])
+    uses: dict[int, list[NodeEvent]] = {}
+    for event in NodeEvent.objects.filter(
+        customer=request.user.pk, grant_id__in=[g.pk for g in page]
+    ).order_by("-occurred_at", "-id")[:500]:
+        uses.setdefault(event.grant_id, []).append(event)  # type: ignore[arg-type]
+    labels = services.staff_labels(
+        {e.actor_id for events in uses.values() for e in events}
+        | {str(g.staff_id) for g in page if g.staff_id}
+    )
+    context["rows"] = [
+        {
+            "grant": grant,
+            "who": _who(grant, labels),
+            "uses": [
+                {"event": e, "staff": labels.get(e.actor_id, e.actor_id)}
+                for e in uses.get(grant.pk, [])
+            ],
+        }
+        for grant in page
+    ]
+    return render(request, "auditlog/grant_list.html", context)
+
+
+def _who(grant: AccessGrant, labels: dict[str, str]) -> str:
+    if grant.staff_id:
+        return labels.get(str(grant.staff_id), "")
+    if grant.ticket_id:
+        return _("The team working on ticket %(ticket)s") % {
+            "ticket": tickets.reference(grant.ticket_id)
+        }
+    return _("Nobody (made before grants named staff)")
 
 
 @login_required
 def grant_create(request: HttpRequest) -> HttpResponse:
-    """Let staff into one of the customer's nodes for up to 72 hours (prefilled by ?node_id=&ticket=)."""
+    """Let named staff into one of the customer's nodes for up to 72 hours
+    (prefilled by ?node_id=&ticket=T-000123 from a ticket's link)."""
     nodes = services.customer_nodes(request.user)
+    open_tickets = tickets.of_customer(request.user)
+    labels = services.staff_labels(
+        {t.assignee_id for t in open_tickets if t.assignee_id is not None}
+    )
+    wanted = request.GET.get("ticket", "")[:64]
+    initial = {"node_id": request.GET.get("node_id", "")}
+    for ticket in open_tickets:
+        if ticket.reference == wanted:
+            initial["who"] = f"ticket:{ticket.pk}"
+            initial["node_id"] = initial["node_id"] or ticket.node_id
     form = AccessGrantForm(
         request.POST or None,
         nodes=nodes,
-        initial={
-            "node_id": request.GET.get("node_id", ""),
-            "ticket_reference": request.GET.get("ticket", "")[:64],
-        },
+        tickets=open_tickets,
+        labels=labels,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        services.grant_access(request.user, **form.cleaned_data)
-        messages.success(request, _("Access granted. You can revoke it at any time."))
-        return redirect("auditlog:grant-list")
+        try:
+            services.grant_access(request.user, **form.grant_arguments())
+        except ValidationError as error:
+            # The service's checks name its own arguments (staff, ticket_id), not
+            # necessarily the form's fields: shown above the form.
+            form.add_error(None, error.messages)
+        else:
+            messages.success(
+                request, _("Access granted. You can revoke it at any time.")
+            )
+            return redirect("auditlog:grant-list")
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "auditlog/grant_form.html",
-        {"form": form, "nodes": nodes},
+        {"form": form, "nodes": nodes, "tickets": open_tickets},
         status=status,
     )
 

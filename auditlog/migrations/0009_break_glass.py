@@ -1,6 +1,6 @@
 """Break-glass access (issue 17): declarations, their uses at ingest, and reviews.
 
-Renumber the dependency at merge after the node-access helper's 0008.
+After the node-access migration (0008_node_access, merged from main).
 """
 
 import django.db.models.deletion
@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('auditlog', '0007_partition_holds'),
+        ('auditlog', '0008_node_access'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

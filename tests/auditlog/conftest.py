@@ -63,3 +63,17 @@ def alice_node(alice):
         ]
     )
     return "node-1"
+
+
+def make_ticket(customer, *, assignee=None, node_id="node-1", state="open"):
+    """A support ticket of ``customer`` (grants may name the team working on one)."""
+    from support.models import Ticket
+
+    return Ticket.objects.create(
+        customer=customer,
+        kind=Ticket.Kind.PROBLEM,
+        subject="Node does not boot",
+        node_id=node_id,
+        assignee=assignee,
+        state=state,
+    )

@@ -278,7 +278,9 @@ def test_access_check_permits_break_glass_with_its_marker_in_two_queries(
     other = client.get(CHECK, {"node_id": "node-2", "staff_id": auditor.pk}).json()
     assert other == {"permitted": False, "grant": None, "break_glass": None}
     # A grant still wins, in the same two queries.
-    grant = services.grant_access(alice, node_id="node-1", reason="Fix", hours=1)
+    grant = services.grant_access(
+        alice, node_id="node-1", reason="Fix", hours=1, staff=auditor
+    )
     with CaptureQueriesContext(connection) as queries:
         assert services.check_access("node-1", auditor.pk) == grant
     assert len(queries) <= 2

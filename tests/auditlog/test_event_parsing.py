@@ -52,6 +52,14 @@ def test_valid_event_parses_like_the_serializer():
     assert fast["customer"] == reference["customer"] == 5
 
 
+@pytest.mark.parametrize("action", ["explode", "vtpm.attach", "gpu-passthrough_2"])
+def test_unknown_but_well_formed_actions_are_accepted_by_both(action):
+    event = {**GOOD, "action": action}
+    assert parse_node_events([event])[0]["action"] == action
+    assert _reference([event])[0]["action"] == action
+    assert _parse_one(event, timezone.now())[0]["action"] == action
+
+
 def test_optional_fields_default_like_the_serializer():
     event = {k: v for k, v in GOOD.items() if k not in ("source_ip", "details")}
     fast = parse_node_events([event])[0]
@@ -69,7 +77,11 @@ def test_optional_fields_default_like_the_serializer():
         {"node_id": "x" * 65},
         {"customer": 0},
         {"customer": "abc"},
-        {"action": "explode"},
+        {"action": "Explode!"},
+        {"action": "explode\x00"},
+        {"action": "x" * 31},
+        {"action": "_leading"},
+        {"action": 7},
         {"actor": {"type": "robot"}},
         {"actor": "staff"},
         {"source_ip": "999.1.1.1"},

@@ -64,7 +64,7 @@ def test_a_batch_with_one_bad_item_is_refused_whole_with_per_item_errors(
     node_token, alice
 ):
     good = make_event(alice)
-    bad = make_event(alice, action="explode", event_id="not-a-uuid")
+    bad = make_event(alice, action="Explode!", event_id="not-a-uuid")
     response = _client(node_token).post(URL, [good, bad], format="json")
     assert response.status_code == 400
     body = response.json()
@@ -212,11 +212,20 @@ def test_violation_email_is_in_the_officers_language(
 
 
 def test_staff_access_covered_by_a_grant_is_not_a_violation(
-    node_token, alice, alice_node, privacy_officer, django_capture_on_commit_callbacks
+    node_token,
+    alice,
+    alice_node,
+    support_agent,
+    privacy_officer,
+    django_capture_on_commit_callbacks,
 ):
-    grant = services.grant_access(alice, node_id=alice_node, reason="Fix boot", hours=2)
+    grant = services.grant_access(
+        alice, node_id=alice_node, reason="Fix boot", hours=2, staff=support_agent
+    )
     event = make_event(
-        alice, action="console_access", actor={"type": "staff", "id": "7"}
+        alice,
+        action="console_access",
+        actor={"type": "staff", "id": str(support_agent.pk)},
     )
     with django_capture_on_commit_callbacks(execute=True):
         response = _client(node_token).post(URL, [event], format="json")
@@ -227,10 +236,18 @@ def test_staff_access_covered_by_a_grant_is_not_a_violation(
     assert mail.outbox == []
 
 
-def test_staff_access_after_revocation_is_a_violation(node_token, alice, alice_node):
-    grant = services.grant_access(alice, node_id=alice_node, reason="Fix boot", hours=2)
+def test_staff_access_after_revocation_is_a_violation(
+    node_token, alice, alice_node, support_agent
+):
+    grant = services.grant_access(
+        alice, node_id=alice_node, reason="Fix boot", hours=2, staff=support_agent
+    )
     services.revoke_grant(grant)
-    event = make_event(alice, action="disk_access", actor={"type": "staff", "id": "7"})
+    event = make_event(
+        alice,
+        action="disk_access",
+        actor={"type": "staff", "id": str(support_agent.pk)},
+    )
     assert _client(node_token).post(URL, [event], format="json").json()["violations"]
 
 
@@ -243,7 +260,12 @@ def test_customer_console_access_is_never_a_violation(node_token, alice):
 
 def test_access_check_names_the_grant(check_token, alice, alice_node, support_agent):
     grant = services.grant_access(
-        alice, node_id=alice_node, reason="Fix", hours=1, ticket_reference="T-42"
+        alice,
+        node_id=alice_node,
+        reason="Fix",
+        hours=1,
+        staff=support_agent,
+        ticket_reference="T-42",
     )
     response = _client(check_token).get(
         "/api/v1/access-grants/check",
@@ -259,7 +281,9 @@ def test_access_check_names_the_grant(check_token, alice, alice_node, support_ag
 def test_access_check_refuses_without_grant_or_for_non_staff(
     check_token, alice, alice_node, bob, support_agent
 ):
-    services.grant_access(alice, node_id=alice_node, reason="Fix", hours=1)
+    services.grant_access(
+        alice, node_id=alice_node, reason="Fix", hours=1, staff=support_agent
+    )
     other_node = _client(check_token).get(
         "/api/v1/access-grants/check",
         {"node_id": "node-x", "staff_id": support_agent.pk},
@@ -276,7 +300,9 @@ def test_access_check_after_expiry_is_refused(
 ):
     import time_machine
 
-    services.grant_access(alice, node_id=alice_node, reason="Fix", hours=1)
+    services.grant_access(
+        alice, node_id=alice_node, reason="Fix", hours=1, staff=support_agent
+    )
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
         response = _client(check_token).get(
             "/api/v1/access-grants/check",

@@ -8,9 +8,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from auditlog import buffer, services
-from auditlog.models import AccessGrant, AccessLog, SecurityEvent
+from auditlog import buffer, node_actions, services
+from auditlog.models import AccessGrant, AccessLog, NodeEvent, SecurityEvent
 from onespace.pagination import PER_PAGE
+from tests.auditlog.conftest import make_ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -111,34 +112,45 @@ def test_access_history_lists_the_customers_requests(client, alice):
 # --- Grants ---------------------------------------------------------------------------
 
 
-def test_grant_form_is_prefilled_from_the_ticket_link(client, alice):
+def test_grant_form_is_prefilled_from_the_ticket_link(client, alice, support_agent):
     _events(alice, "node-7", ["create"])
+    ticket = make_ticket(alice, assignee=support_agent, node_id="node-7")
     client.force_login(alice)
     response = client.get(
-        reverse("auditlog:grant-create"), {"node_id": "node-7", "ticket": "T-1234"}
+        reverse("auditlog:grant-create"),
+        {"node_id": "node-7", "ticket": ticket.reference},
     )
     form = response.context["form"]
-    assert form.initial == {"node_id": "node-7", "ticket_reference": "T-1234"}
+    assert form.initial == {"node_id": "node-7", "who": f"ticket:{ticket.pk}"}
     html = response.content.decode()
-    assert 'value="T-1234"' in html
+    assert ticket.reference in html
+    # The staff member by role and number, never by name.
+    assert f"#{support_agent.pk}" in html
+    assert support_agent.full_name not in html
+    assert support_agent.email not in html
 
 
-def test_customer_grants_and_revokes_access(client, alice):
+def test_customer_grants_and_revokes_access(client, alice, support_agent):
     _events(alice, "node-7", ["create"])
+    ticket = make_ticket(alice, assignee=support_agent, node_id="node-7")
     client.force_login(alice)
     response = client.post(
         reverse("auditlog:grant-create"),
         {
             "node_id": "node-7",
+            "who": f"staff:{support_agent.pk}:{ticket.pk}",
+            "actions": ["console_access"],
             "hours": 24,
             "reason": "Please fix the boot loader",
-            "ticket_reference": "T-1",
         },
     )
     assert response.status_code == 302
     grant = AccessGrant.objects.get()
     assert grant.customer == alice
-    assert grant.ticket_reference == "T-1"
+    assert grant.staff == support_agent
+    assert grant.ticket_id is None
+    assert grant.ticket_reference == ticket.reference
+    assert grant.actions == ["console_access"]
     assert grant.expires_at - grant.starts_at == timedelta(hours=24)
     assert grant.is_active
     response = client.post(reverse("auditlog:grant-revoke", args=[grant.pk]))
@@ -148,13 +160,127 @@ def test_customer_grants_and_revokes_access(client, alice):
     assert not grant.is_active
 
 
+def test_customer_grants_access_to_the_team_of_a_ticket(client, alice, support_agent):
+    _events(alice, "node-7", ["create"])
+    ticket = make_ticket(alice, assignee=support_agent, node_id="node-7")
+    client.force_login(alice)
+    response = client.post(
+        reverse("auditlog:grant-create"),
+        {
+            "node_id": "node-7",
+            "who": f"ticket:{ticket.pk}",
+            "hours": 2,
+            "reason": "Look at the disk",
+        },
+    )
+    assert response.status_code == 302
+    grant = AccessGrant.objects.get()
+    assert (grant.staff, grant.ticket_id, grant.actions) == (None, ticket.pk, [])
+    assert grant.scope == sorted(
+        NodeEvent.INTERNAL_ACCESS, key=[a.slug for a in node_actions.TABLE].index
+    )
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "staff:{staff}:{ticket}x",
+        "ticket:999999",
+        "staff:{other}:{ticket}",
+        "nobody",
+        "",
+    ],
+)
+def test_grant_to_staff_or_ticket_not_of_the_customer_is_refused(
+    client, alice, bob, support_agent, auditor, who
+):
+    _events(alice, "node-7", ["create"])
+    ticket = make_ticket(alice, assignee=support_agent, node_id="node-7")
+    make_ticket(bob, assignee=auditor)
+    client.force_login(alice)
+    response = client.post(
+        reverse("auditlog:grant-create"),
+        {
+            "node_id": "node-7",
+            "who": who.format(
+                staff=support_agent.pk, ticket=ticket.pk, other=auditor.pk
+            ),
+            "hours": 2,
+            "reason": "x",
+        },
+    )
+    assert response.status_code == 400
+    assert "who" in response.context["form"].errors
+    assert not AccessGrant.objects.exists()
+
+
+def test_a_grant_to_staff_who_left_is_refused_with_a_message(
+    client, alice, support_agent
+):
+    _events(alice, "node-7", ["create"])
+    ticket = make_ticket(alice, assignee=support_agent, node_id="node-7")
+    support_agent.is_active = False
+    support_agent.save()
+    client.force_login(alice)
+    response = client.post(
+        reverse("auditlog:grant-create"),
+        {
+            "node_id": "node-7",
+            "who": f"staff:{support_agent.pk}:{ticket.pk}",
+            "hours": 2,
+            "reason": "x",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["form"].non_field_errors()
+    assert not AccessGrant.objects.exists()
+
+
+def test_grant_form_without_a_ticket_says_to_file_one(client, alice):
+    _events(alice, "node-7", ["create"])
+    client.force_login(alice)
+    response = client.get(reverse("auditlog:grant-create"))
+    assert response.status_code == 200
+    assert '<form method="post"' not in response.content.decode()
+
+
+def test_service_refuses_grants_naming_nobody_both_or_a_customer(
+    alice, bob, support_agent
+):
+    from django.core.exceptions import ValidationError
+
+    _events(alice, "alice-node", ["create"])
+    ticket = make_ticket(alice, assignee=support_agent, node_id="alice-node")
+    for who in ({}, {"staff": support_agent, "ticket_id": ticket.pk}, {"staff": bob}):
+        with pytest.raises(ValidationError):
+            services.grant_access(
+                alice, node_id="alice-node", reason="x", hours=1, **who
+            )
+    with pytest.raises(ValidationError):
+        services.grant_access(
+            alice,
+            node_id="alice-node",
+            reason="x",
+            hours=1,
+            staff=support_agent,
+            actions=["reboot"],
+        )
+    assert not AccessGrant.objects.exists()
+
+
 @pytest.mark.parametrize("hours", [0, 73, 1000])
 def test_grant_longer_than_72_hours_is_refused(client, alice, hours):
     _events(alice, "node-7", ["create"])
     client.force_login(alice)
+    ticket = make_ticket(alice, node_id="node-7")
     response = client.post(
         reverse("auditlog:grant-create"),
-        {"node_id": "node-7", "hours": hours, "reason": "x"},
+        {
+            "node_id": "node-7",
+            "who": f"ticket:{ticket.pk}",
+            "hours": hours,
+            "reason": "x",
+        },
     )
     assert response.status_code == 400
     assert "hours" in response.context["form"].errors
@@ -164,31 +290,43 @@ def test_grant_longer_than_72_hours_is_refused(client, alice, hours):
 def test_grant_for_someone_elses_node_is_refused(client, alice, bob):
     _events(bob, "bob-node", ["create"])
     _events(alice, "alice-node", ["create"])
+    ticket = make_ticket(alice, node_id="alice-node")
     client.force_login(alice)
     response = client.post(
         reverse("auditlog:grant-create"),
-        {"node_id": "bob-node", "hours": 1, "reason": "x"},
+        {
+            "node_id": "bob-node",
+            "who": f"ticket:{ticket.pk}",
+            "hours": 1,
+            "reason": "x",
+        },
     )
     assert response.status_code == 400
     assert "node_id" in response.context["form"].errors
     assert not AccessGrant.objects.exists()
 
 
-def test_service_refuses_long_or_foreign_grants(alice, bob):
+def test_service_refuses_long_or_foreign_grants(alice, bob, support_agent):
     from django.core.exceptions import ValidationError
 
     _events(bob, "bob-node", ["create"])
     _events(alice, "alice-node", ["create"])
     with pytest.raises(ValidationError):
-        services.grant_access(alice, node_id="alice-node", reason="x", hours=73)
+        services.grant_access(
+            alice, node_id="alice-node", reason="x", hours=73, staff=support_agent
+        )
     with pytest.raises(ValidationError):
-        services.grant_access(alice, node_id="bob-node", reason="x", hours=1)
+        services.grant_access(
+            alice, node_id="bob-node", reason="x", hours=1, staff=support_agent
+        )
     assert not AccessGrant.objects.exists()
 
 
-def test_customer_cannot_revoke_someone_elses_grant(client, alice, bob):
+def test_customer_cannot_revoke_someone_elses_grant(client, alice, bob, support_agent):
     _events(bob, "bob-node", ["create"])
-    grant = services.grant_access(bob, node_id="bob-node", reason="x", hours=1)
+    grant = services.grant_access(
+        bob, node_id="bob-node", reason="x", hours=1, staff=support_agent
+    )
     client.force_login(alice)
     response = client.post(reverse("auditlog:grant-revoke", args=[grant.pk]))
     assert response.status_code == 404
@@ -196,18 +334,22 @@ def test_customer_cannot_revoke_someone_elses_grant(client, alice, bob):
     assert grant.revoked_at is None
 
 
-def test_revoke_needs_post(client, alice):
+def test_revoke_needs_post(client, alice, support_agent):
     _events(alice, "n", ["create"])
-    grant = services.grant_access(alice, node_id="n", reason="x", hours=1)
+    grant = services.grant_access(
+        alice, node_id="n", reason="x", hours=1, staff=support_agent
+    )
     client.force_login(alice)
     assert (
         client.get(reverse("auditlog:grant-revoke", args=[grant.pk])).status_code == 405
     )
 
 
-def test_grant_list_shows_only_own_grants(client, alice, bob):
+def test_grant_list_shows_only_own_grants(client, alice, bob, support_agent):
     _events(bob, "bob-node", ["create"])
-    services.grant_access(bob, node_id="bob-node", reason="bob's reason", hours=1)
+    services.grant_access(
+        bob, node_id="bob-node", reason="bob's reason", hours=1, staff=support_agent
+    )
     client.force_login(alice)
     assert (
         "bob&#x27;s reason"

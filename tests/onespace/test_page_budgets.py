@@ -37,11 +37,13 @@ PAGES = {
     "policy:my-data": 18,
     "policy:export": 4,
     "policy:close-account": 3,
-    "auditlog:node-event-list": 8,  # + the 90-day chart (2) and break-glass accesses
+    # + the 90-day chart (node events, sign-ins) + the staff labels ("Support #12")
+    # + the break-glass accesses the customer may see
+    "auditlog:node-event-list": 9,
     "auditlog:security-event-list": 4,
     "auditlog:access-log-list": 4,
-    "auditlog:grant-list": 4,
-    "auditlog:grant-create": 3,
+    "auditlog:grant-list": 5,  # + the uses of the page's grants
+    "auditlog:grant-create": 4,  # + the customer's open tickets
     "billing:overview": 6,
     "billing:profile-list": 3,
     "billing:document-list": 6,

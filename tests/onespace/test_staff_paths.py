@@ -226,7 +226,11 @@ def test_node_event_csv_export(client, staff_client, auditor, alice):
 def test_access_grant_csv_export(client, staff_client, privacy_officer, alice):
     _node_of(alice)
     auditlog_services.grant_access(
-        alice, node_id="node-1", reason="Look at the boot log", hours=2
+        alice,
+        node_id="node-1",
+        reason="Look at the boot log",
+        hours=2,
+        staff=privacy_officer,
     )
     _refused_then_logged(
         client,

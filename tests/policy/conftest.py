@@ -185,9 +185,6 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
             }
         ]
     )
-    auditlog_services.grant_access(
-        user, node_id=node, reason=f"Look at {node} please", hours=2
-    )
     officer = user.__class__.objects.filter(is_staff=True).first() or user
     disclosure = Disclosure.objects.create(
         authority="Office of the Attorney General",
@@ -239,7 +236,7 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
     from billing.etax import generation
 
     generation.generate(note)
-    support_services.file_ticket(
+    ticket = support_services.file_ticket(
         user,
         kind="problem",
         subject=f"Node {node} is down",
@@ -250,6 +247,14 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
                 f"{node}-log.txt", b"kernel panic\n", content_type="text/plain"
             )
         ],
+    )
+    # A grant names the team working on the customer's ticket.
+    auditlog_services.grant_access(
+        user,
+        node_id=node,
+        reason=f"Look at {node} please",
+        hours=2,
+        ticket_id=ticket.pk,
     )
     return user
 
