@@ -487,3 +487,16 @@ def test_a_retried_batch_under_break_glass_stores_nothing_twice(
     assert result.violations == []
     assert BreakGlassUse.objects.count() == 2
     assert not NodeEvent.objects.filter(is_violation=True).exists()
+
+
+def test_break_glass_covers_every_look_inside_action_but_never_an_unknown_one(
+    auditor, alice, alice_node
+):
+    _declare(auditor, alice)
+    snapshot = _staff_event(auditor, alice, action="snapshot")
+    password = _staff_event(auditor, alice, action="password_reset")
+    unknown = _staff_event(auditor, alice, action="memory_dump")
+    result = services.ingest_node_events([snapshot, password, unknown])
+    assert result.break_glass.keys() == {snapshot["event_id"], password["event_id"]}
+    # Unknown actions stay flagged for review, whoever declared what.
+    assert result.violations == [unknown["event_id"]]
