@@ -3,24 +3,29 @@
 import csv
 import ipaddress
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpRequest, StreamingHttpResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from auditlog import buffer, node_actions
+from auditlog import break_glass, buffer, node_actions
 from auditlog.models import (
     AccessGrant,
     AccessLog,
+    BreakGlassAccess,
+    BreakGlassReview,
+    BreakGlassUse,
     DeadLetter,
     Disclosure,
     NodeEvent,
@@ -583,3 +588,233 @@ class DisclosureAdmin(VersionedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The register is evidence of lawful disclosure; mistakes are corrected, not erased.
         return False
+
+
+# --- Break-glass access (issue 17) ----------------------------------------------------
+
+
+class BreakGlassDeclarationForm(forms.ModelForm):
+    """A Security auditor's declaration: whose node, why, for how long (at most 4 hours)."""
+
+    customer_email = forms.EmailField(label=_("customer's email address"))
+    hours = forms.IntegerField(
+        label=_("hours"),
+        min_value=1,
+        max_value=BreakGlassAccess.MAX_HOURS,
+        initial=1,
+        help_text=_("The access ends by itself after this time (at most 4 hours)."),
+    )
+
+    # Set by BreakGlassAccessAdmin.get_form: the staff member declaring.
+    staff: Any = None
+
+    class Meta:
+        model = BreakGlassAccess
+        fields = ("node_id", "reason_kind", "reason", "disclosure")
+        widgets = {"reason": forms.Textarea(attrs={"rows": 3})}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        customer = (
+            get_user_model()
+            .objects.filter(email__iexact=cleaned["customer_email"])
+            .first()
+        )
+        if customer is None:
+            self.add_error("customer_email", _("No account has this address."))
+            return cleaned
+        cleaned["customer"] = customer
+        try:
+            break_glass.validate_declaration(
+                staff=self.staff,
+                customer=customer,
+                node_id=cleaned["node_id"],
+                reason_kind=cleaned["reason_kind"],
+                reason=cleaned["reason"],
+                disclosure=cleaned.get("disclosure"),
+                hours=cleaned["hours"],
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+
+class ReviewStatusFilter(admin.SimpleListFilter):
+    """Reviewed or not, with the number still waiting for a Privacy officer."""
+
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        waiting = BreakGlassAccess.objects.unreviewed().count()
+        return [
+            ("no", _("Not reviewed (%(count)d)") % {"count": waiting}),
+            ("yes", str(_("Reviewed"))),
+        ]
+
+    def queryset(
+        self, request: HttpRequest, queryset: models.QuerySet
+    ) -> models.QuerySet:
+        if self.value() == "no":
+            return queryset.filter(reviews__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(reviews__isnull=False).distinct()
+        return queryset
+
+
+class BreakGlassReviewInline(admin.TabularInline):
+    model = BreakGlassReview
+    fields = ("reviewed_at", "reviewer", "outcome", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class BreakGlassUseInline(admin.TabularInline):
+    model = BreakGlassUse
+    fields = ("occurred_at", "action", "event_id")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(BreakGlassAccess)
+class BreakGlassAccessAdmin(admin.ModelAdmin):
+    """Security auditors declare (admin's second factor applies); nobody changes or deletes."""
+
+    form = BreakGlassDeclarationForm
+    # Fits 1280 px beside the filters; the reason and the window are on each row's page.
+    list_display = ("declared_at", "node_id", "customer", "staff", "review_status")
+    list_select_related = ("customer", "staff")
+    list_filter = (ReviewStatusFilter, "reason_kind")
+    # A plain choice of orders (authority and date): auditors cannot open the register.
+    inlines = (BreakGlassReviewInline, BreakGlassUseInline)
+    add_fieldsets = (
+        (None, {"fields": ("reason_kind", "reason", "disclosure", "hours")}),
+        (_("Personal data"), {"fields": ("customer_email", "node_id")}),
+    )
+    readonly_fields = (
+        "staff",
+        "customer",
+        "node_id",
+        "reason_kind",
+        "reason",
+        "disclosure",
+        "starts_at",
+        "ends_at",
+        "declared_at",
+        "officers_notified_at",
+        "customer_notified_at",
+        "review_link",
+    )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return self.add_fieldsets
+        return (
+            (
+                None,
+                {
+                    "fields": (
+                        "staff",
+                        "reason_kind",
+                        "reason",
+                        "disclosure",
+                        "starts_at",
+                        "ends_at",
+                        "declared_at",
+                        "officers_notified_at",
+                        "customer_notified_at",
+                        "review_link",
+                    )
+                },
+            ),
+            (_("Personal data"), {"fields": ("customer", "node_id")}),
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields if obj is not None else ()
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        return self.inlines if obj is not None else ()
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is not None:
+            return super().get_form(request, obj, change, **kwargs)
+        # The form's own fields: customer_email and hours are no model fields.
+        kwargs["fields"] = None
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"staff": request.user})
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # The group itself, not a permission a superuser holds anyway.
+        return break_glass.is_security_auditor(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: BreakGlassAccess, form: Any, change: bool
+    ) -> None:
+        now = timezone.now()
+        obj.staff = request.user  # type: ignore[assignment]
+        obj.customer = form.cleaned_data["customer"]
+        obj.starts_at = obj.declared_at = now
+        obj.ends_at = now + timedelta(hours=form.cleaned_data["hours"])
+        break_glass.record_declaration(obj)
+
+    @admin.display(description=_("review"))
+    def review_status(self, obj: BreakGlassAccess) -> str:
+        latest = obj.reviews.order_by("-reviewed_at", "-pk").first()
+        return latest.get_outcome_display() if latest else str(_("Not reviewed"))
+
+    @admin.display(description=_("review"))
+    def review_link(self, obj: BreakGlassAccess) -> str:
+        url = reverse("admin:auditlog_breakglassreview_add") + f"?access={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("Record a review"))
+
+
+@admin.register(BreakGlassReview)
+class BreakGlassReviewAdmin(admin.ModelAdmin):
+    """Privacy officers add reviews; a review is never changed, a later one supersedes it."""
+
+    fields = ("access", "outcome", "note")
+    list_display = ("reviewed_at", "access", "reviewer", "outcome")
+    list_select_related = ("access", "reviewer")
+    list_filter = ("outcome",)
+    raw_id_fields = ("access",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return break_glass.is_privacy_officer(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: BreakGlassReview, form: Any, change: bool
+    ) -> None:
+        obj.reviewer = request.user  # type: ignore[assignment]
+        obj.reviewed_at = timezone.now()
+        obj.save()

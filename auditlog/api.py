@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.authentication import HasScope, ServiceTokenAuthentication
-from auditlog import services
+from auditlog import break_glass, services
 from auditlog.serializers import (
     MAX_BATCH,
     AccessCheckQuerySerializer,
@@ -108,15 +108,13 @@ class AccessGrantCheck(generics.GenericAPIView):
     def get(self, request: Request) -> Response:
         query = AccessCheckQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        grant = services.check_access(
+        found = services.check_access(
             query.validated_data["node_id"],
             query.validated_data["staff_id"],
             action=query.validated_data.get("action"),
         )
         return Response(
-            AccessCheckResultSerializer(
-                {"permitted": grant is not None, "grant": grant}
-            ).data
+            AccessCheckResultSerializer(break_glass.check_answer(found)).data
         )
 
 

@@ -600,3 +600,159 @@ class DailyCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.log} {self.key}: {self.n}"
+
+
+# --- Break-glass access (issue 17) ----------------------------------------------------
+
+
+class BreakGlassAccessQuerySet(models.QuerySet["BreakGlassAccess"]):
+    def in_force(self, at: datetime | None = None) -> "BreakGlassAccessQuerySet":
+        """Declarations whose window holds ``at`` (default now)."""
+        at = at or timezone.now()
+        return self.filter(starts_at__lte=at, ends_at__gt=at)
+
+    def unreviewed(self) -> "BreakGlassAccessQuerySet":
+        return self.filter(reviews__isnull=True)
+
+    def restricted_on(self, day: date) -> "BreakGlassAccessQuerySet":
+        """Declarations the customer may not yet hear of: their order's disclosure is restricted."""
+        return self.filter(
+            disclosure__is_restricted=True, disclosure__restricted_until__gte=day
+        )
+
+    def visible_to_customer(self, day: date) -> "BreakGlassAccessQuerySet":
+        return self.exclude(
+            disclosure__is_restricted=True, disclosure__restricted_until__gte=day
+        )
+
+
+class BreakGlassAccess(models.Model):
+    """A Security auditor's declared emergency access to a customer's node, without a grant."""
+
+    class Reason(models.TextChoices):
+        INCIDENT = "incident", _("Security incident affecting the platform")
+        ORDER = "order", _("Order of a court or authority")
+
+    MAX_HOURS: ClassVar[int] = 4
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    customer = _log_user("+", _("customer"))
+    node_id = models.CharField(_("node"), max_length=64)
+    reason_kind = models.CharField(_("reason"), max_length=10, choices=Reason)
+    reason = models.CharField(_("reason in words"), max_length=1000)
+    disclosure = models.ForeignKey(
+        Disclosure,
+        verbose_name=_("order in the disclosure register"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="break_glass_accesses",
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    declared_at = models.DateTimeField(_("declared at"), default=timezone.now)
+    officers_notified_at = models.DateTimeField(
+        _("Privacy officers told at"), null=True, blank=True
+    )
+    customer_notified_at = models.DateTimeField(
+        _("customer told at"), null=True, blank=True
+    )
+
+    objects = BreakGlassAccessQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("break-glass access")
+        verbose_name_plural = _("break-glass accesses")
+        ordering = ["-declared_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["node_id", "staff", "ends_at"], name="auditlog_bg_node"
+            ),
+            models.Index(
+                fields=["customer", "-declared_at"], name="auditlog_bg_customer"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="auditlog_bg_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reason_kind="incident")
+                | models.Q(disclosure__isnull=False),
+                name="auditlog_bg_order_has_disclosure",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+
+    def get_reason_kind_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(self.Reason, self.reason_kind)
+
+
+class BreakGlassReview(models.Model):
+    """A Privacy officer's review of one break-glass access; never changed, a new review supersedes."""
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("Accepted")
+        ESCALATED = "escalated", _("Escalated")
+
+    access = models.ForeignKey(
+        BreakGlassAccess,
+        verbose_name=_("break-glass access"),
+        on_delete=models.PROTECT,
+        related_name="reviews",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome)
+    note = models.CharField(_("note"), max_length=2000)
+    reviewed_at = models.DateTimeField(_("reviewed at"), default=timezone.now)
+
+    # Reviews are evidence: the application adds and reads them, never changes them.
+    runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT", "INSERT")
+
+    class Meta:
+        verbose_name = _("break-glass review")
+        verbose_name_plural = _("break-glass reviews")
+        ordering = ["-reviewed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} @ {self.reviewed_at:%Y-%m-%d %H:%M}"
+
+    def get_outcome_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(self.Outcome, self.outcome)
+
+
+class BreakGlassUse(models.Model):
+    """A node event that a break-glass access let through (flagged at ingest, not a violation)."""
+
+    access = models.ForeignKey(
+        BreakGlassAccess,
+        verbose_name=_("break-glass access"),
+        on_delete=models.PROTECT,
+        related_name="uses",
+    )
+    event_id = models.UUIDField(_("event id"), unique=True)
+    occurred_at = models.DateTimeField(_("time"))
+    action = models.CharField(_("action"), max_length=30)
+
+    runtime_privileges: ClassVar[tuple[str, ...]] = ("SELECT", "INSERT")
+
+    class Meta:
+        verbose_name = _("break-glass use")
+        verbose_name_plural = _("break-glass uses")
+        ordering = ["-occurred_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.event_id}"

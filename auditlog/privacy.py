@@ -10,10 +10,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from auditlog import services
+from auditlog import break_glass, services
 from auditlog.models import (
     AccessGrant,
     AccessLog,
+    BreakGlassAccess,
+    BreakGlassReview,
+    BreakGlassUse,
     DailyCount,
     DeadLetter,
     Disclosure,
@@ -149,6 +152,11 @@ class NodeEventData(LogCategory):
     retention_from = "received_at"
     subject = "customer"
 
+    @classmethod
+    def for_subject(cls, user: models.Model) -> models.QuerySet:
+        # A staff action under a restricted order's break-glass access stays hidden.
+        return break_glass.without_restricted(super().for_subject(user), user)
+
 
 @privacy.register
 class DeadLetterData(privacy.Category):
@@ -281,3 +289,82 @@ class DailyCountData(privacy.Category):
     def purge_expired(cls, now: datetime) -> int:
         """Nothing of its own: the counting trigger drops sign-in rows after 91 days."""
         return 0
+
+
+# --- Break-glass access (issue 17) ----------------------------------------------------
+
+BREAK_GLASS_RETENTION_REASON = _(
+    "Kept as long as the disclosure register: proof that each access without the "
+    "customer's permission was an emergency, was told and was reviewed."
+)
+
+
+class BreakGlassCategory(privacy.Category):
+    """A break-glass record: kept, shown to the customer unless the law restricts it."""
+
+    source = privacy.Source.SYSTEMS
+    legal_basis = privacy.Basis.LEGAL_OBLIGATION
+    retention = None
+    retention_reason = BREAK_GLASS_RETENTION_REASON
+    erasure = privacy.Erasure.RETAIN
+    # The path from a row to its declaration ("" for the declaration itself).
+    access_path: str = ""
+
+    @classmethod
+    def for_subject(cls, user: models.Model) -> models.QuerySet:
+        # An order's restriction by law hides the record until its end date.
+        prefix = f"{cls.access_path}__" if cls.access_path else ""
+        return cls.model._default_manager.filter(
+            **{f"{prefix}customer": user.pk}
+        ).exclude(
+            **{
+                f"{prefix}disclosure__is_restricted": True,
+                f"{prefix}disclosure__restricted_until__gte": timezone.localdate(),
+            }
+        )
+
+
+@privacy.register
+class BreakGlassAccessData(BreakGlassCategory):
+    """Emergency access by a Security auditor to a customer's node without a grant."""
+
+    key = "auditlog-break-glass-access"
+    name = _("Emergency (break-glass) access to nodes")
+    model = BreakGlassAccess
+    fields = ("node_id", "reason")
+    export_fields = ("reason_kind", "starts_at", "ends_at", "declared_at")
+    purpose = _(
+        "Account for every access to a node without the customer's permission, in an "
+        "emergency or by order (policy 1.2.1, clause 2)"
+    )
+    subject = "customer"
+
+
+@privacy.register
+class BreakGlassUseData(BreakGlassCategory):
+    """The node actions that a break-glass access let through."""
+
+    key = "auditlog-break-glass-use"
+    name = _("Node actions under emergency access")
+    model = BreakGlassUse
+    fields = ("event_id",)
+    export_fields = ("occurred_at", "action")
+    purpose = _("Show which node actions each emergency access covered (policy 1.2.1)")
+    subject = "access__customer"
+    access_path = "access"
+
+
+@privacy.register
+class BreakGlassReviewData(BreakGlassCategory):
+    """A Privacy officer's review of an emergency access: outcome and note."""
+
+    key = "auditlog-break-glass-review"
+    name = _("Reviews of emergency access")
+    model = BreakGlassReview
+    fields = ("note",)
+    export_fields = ("outcome", "reviewed_at")
+    purpose = _(
+        "Prove that the Privacy officer checked every emergency access (policy 1.2.1)"
+    )
+    subject = "access__customer"
+    access_path = "access"

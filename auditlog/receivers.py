@@ -175,7 +175,7 @@ def on_daily_maintenance(sender: Any, **kwargs: Any) -> dict[str, int]:
     """Daily: create the coming months' log partitions (PostgreSQL), verify the chains
     against the anchors (failures emailed to the Security auditors), then anchor today's
     heads outside the database."""
-    from auditlog import partitions, services
+    from auditlog import break_glass, partitions, services
 
     created = partitions.ensure_partitions()
     problems = services.verify_logs()
@@ -185,4 +185,6 @@ def on_daily_maintenance(sender: Any, **kwargs: Any) -> dict[str, int]:
         "auditlog-partitions-created": sum(created.values()),
         "auditlog-chain-problems": len(problems),
         "auditlog-anchors": 1,
+        # Break-glass notices held back by a restriction that has ended, or not sent.
+        "auditlog-break-glass-told": break_glass.tell_customers(),
     }

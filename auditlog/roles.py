@@ -19,8 +19,21 @@ def grant_group_permissions(sender: Any = None, **kwargs: Any) -> None:
         "add_disclosure",
         "change_disclosure",
     ]
+    # Break-glass (issue 17): auditors declare, officers review; admin checks the group too.
+    auditor = [
+        *view_logs,
+        "view_breakglassaccess",
+        "add_breakglassaccess",
+        "view_breakglassuse",
+    ]
+    officer += [
+        "view_breakglassaccess",
+        "view_breakglassuse",
+        "view_breakglassreview",
+        "add_breakglassreview",
+    ]
     for role, codenames in (
-        (roles.SECURITY_AUDITOR, view_logs),
+        (roles.SECURITY_AUDITOR, auditor),
         (roles.PRIVACY_OFFICER, officer),
     ):
         group, _created = Group.objects.get_or_create(name=role)

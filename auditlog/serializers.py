@@ -519,6 +519,15 @@ class GrantSummarySerializer(serializers.Serializer):
     )
 
 
+class BreakGlassSummarySerializer(serializers.Serializer):
+    """A Security auditor's declared emergency access (no grant): flagged, reviewed."""
+
+    id = serializers.IntegerField()
+    reason_kind = serializers.CharField()
+    ends_at = serializers.DateTimeField()
+
+
 class AccessCheckResultSerializer(serializers.Serializer):
     permitted = serializers.BooleanField()
     grant = GrantSummarySerializer(allow_null=True)
+    break_glass = BreakGlassSummarySerializer(allow_null=True)

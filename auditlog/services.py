@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from accounts.emails import send_to_user
-from auditlog import anchors, chain, node_actions, tickets
+from auditlog import anchors, break_glass, chain, node_actions, tickets
 from auditlog.models import (
     RAW_IP_MAX,
     AccessGrant,
@@ -214,6 +214,8 @@ class IngestResult:
     created: list[uuid.UUID] = field(default_factory=list)
     duplicates: list[uuid.UUID] = field(default_factory=list)
     violations: list[uuid.UUID] = field(default_factory=list)
+    # Event id -> the break-glass declaration that let it through (not a violation).
+    break_glass: dict[uuid.UUID, int] = field(default_factory=dict)
 
 
 def _covering_grants(
@@ -264,6 +266,7 @@ def _node_rows(
         result.created.append(event["event_id"])
         if decision.is_violation:
             result.violations.append(event["event_id"])
+    break_glass.excuse_violations(rows, result)
     return rows
 
 
@@ -280,9 +283,13 @@ def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
     # away (one transaction, no savepoints) and let the unique constraint catch a retry,
     # instead of looking up every id first.
     result = IngestResult()
-    prepared = chain.prepare(NodeEvent, _node_rows(events, set(), result))
+    rows = _node_rows(events, set(), result)
+    prepared = chain.prepare(NodeEvent, rows)
     try:
-        chain.append(NodeEvent, prepared)
+        # Break-glass uses are stored with their events (one transaction).
+        with break_glass.together(result):
+            chain.append(NodeEvent, prepared)
+            break_glass.record_uses(rows, result)
     except IntegrityError:
         with transaction.atomic():
             # Under the chain lock, so two retries of one batch arriving together
@@ -295,7 +302,9 @@ def ingest_node_events(events: list[dict[str, Any]]) -> IngestResult:
                 )
             )
             result = IngestResult()
-            chain.append(NodeEvent, _node_rows(events, known, result))
+            rows = _node_rows(events, known, result)
+            chain.append(NodeEvent, rows)
+            break_glass.record_uses(rows, result)
     if result.violations:
         # After commit (at once if the rows are committed already).
         violation_ids = [str(v) for v in result.violations]
@@ -382,12 +391,14 @@ def check_access(
     *,
     action: str | None = None,
     at: datetime | None = None,
-) -> AccessGrant | None:
-    """The grant that lets staff member ``staff_id`` into ``node_id`` now, if any.
+) -> AccessGrant | break_glass.Emergency | None:
+    """The grant that lets staff member ``staff_id`` into ``node_id`` now, if any, else
+    the break-glass declaration in force for them (issue 17).
 
     Only a grant naming them, or a ticket they now work on, counts, and only while they
     are active staff; with ``action``, only a grant whose scope covers it. One query:
-    a revocation committed while it runs is either seen whole or not at all.
+    a revocation committed while it runs is either seen whole or not at all. Without
+    such a grant, one more for a break-glass declaration (any action).
     """
     at = at or timezone.now()
     named = Q(staff_id=staff_id)
@@ -404,7 +415,7 @@ def check_access(
     ):
         if action is None or action in grant.scope:
             return grant
-    return None
+    return break_glass.emergency(node_id, staff_id, at=at)
 
 
 def staff_labels(staff_ids: Any) -> dict[str, str]:

@@ -6,8 +6,8 @@ from django.tasks import task
 
 from accounts import roles
 from accounts.emails import send_to_user
-from auditlog import node_actions, services
-from auditlog.models import NodeEvent
+from auditlog import break_glass, node_actions, services
+from auditlog.models import BreakGlassAccess, NodeEvent
 from policy import services as policy_services
 
 
@@ -77,3 +77,31 @@ def verify_logs() -> int:
     problems = services.verify_logs()
     services.report_problems(problems)
     return len(problems)
+
+
+@task
+def notify_break_glass_officers(access_id: int) -> int:
+    """Email every Privacy officer about a break-glass declaration, at once."""
+    access = (
+        BreakGlassAccess.objects.select_related("staff", "customer", "disclosure")
+        .filter(pk=access_id)
+        .first()
+    )
+    return break_glass.notify_officers(access) if access else 0
+
+
+@task
+def notify_break_glass_customer(access_id: int) -> bool:
+    """Email the customer about a break-glass declaration unless a restriction applies."""
+    access = (
+        BreakGlassAccess.objects.select_related("disclosure")
+        .filter(pk=access_id)
+        .first()
+    )
+    return break_glass.notify_customer(access) if access else False
+
+
+@task
+def notify_break_glass_uses(event_ids: list[str]) -> int:
+    """Email every Privacy officer the node events that break-glass let through."""
+    return break_glass.notify_uses(event_ids)

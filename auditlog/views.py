@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from auditlog import services, tickets
+from auditlog import break_glass, services, tickets
 from auditlog.forms import AccessGrantForm, NodeEventFilterForm, SecurityEventFilterForm
 from auditlog.models import AccessGrant, AccessLog, NodeEvent, SecurityEvent
 from onespace import charts
@@ -31,8 +31,9 @@ def node_event_list(request: HttpRequest) -> HttpResponse:
     """The customer's node activity of the last 90 days, by node and action."""
     nodes = services.customer_nodes(request.user)
     form = NodeEventFilterForm(request.GET or None, nodes=nodes)
-    events = NodeEvent.objects.for_customer(request.user).filter(
-        occurred_at__gte=_since()
+    events = break_glass.for_customer_page(
+        NodeEvent.objects.for_customer(request.user).filter(occurred_at__gte=_since()),
+        request.user,
     )
     if form.is_valid():
         if form.cleaned_data["node"]:
@@ -49,7 +50,12 @@ def node_event_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "auditlog/node_event_list.html",
-        {"form": form, **context, "chart": _activity_chart(request.user)},
+        {
+            "form": form,
+            **context,
+            "chart": _activity_chart(request.user),
+            "break_glass": break_glass.visible_accesses(request.user, since=_since()),
+        },
     )
 
 
@@ -58,7 +64,10 @@ def _activity_chart(user: Any) -> charts.Chart:
     queries, on the customer and user indexes of the two logs)."""
     days = charts.window(HISTORY_DAYS)
     since = charts.start_of(days[0])
-    nodes = charts.count_per_day(NodeEvent.objects.for_customer(user), since=since)
+    nodes = charts.count_per_day(
+        break_glass.without_restricted(NodeEvent.objects.for_customer(user), user),
+        since=since,
+    )
     sign_ins = charts.count_per_day(
         SecurityEvent.objects.for_user(user).filter(
             action=SecurityEvent.Action.SIGN_IN

@@ -356,7 +356,7 @@ def test_check_answers_only_for_the_named_staff_with_scope_and_end(
     other = _client(check_token).get(
         CHECK, {"node_id": alice_node, "staff_id": auditor.pk}
     )
-    assert other.json() == {"permitted": False, "grant": None}
+    assert other.json() == {"permitted": False, "grant": None, "break_glass": None}
     for action, permitted in (
         ("console_access", True),
         ("snapshot", True),

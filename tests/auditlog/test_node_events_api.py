@@ -288,7 +288,7 @@ def test_access_check_refuses_without_grant_or_for_non_staff(
         "/api/v1/access-grants/check",
         {"node_id": "node-x", "staff_id": support_agent.pk},
     )
-    assert other_node.json() == {"permitted": False, "grant": None}
+    assert other_node.json() == {"permitted": False, "grant": None, "break_glass": None}
     customer = _client(check_token).get(
         "/api/v1/access-grants/check", {"node_id": alice_node, "staff_id": bob.pk}
     )

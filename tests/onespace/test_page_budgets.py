@@ -38,7 +38,8 @@ PAGES = {
     "policy:export": 4,
     "policy:close-account": 3,
     # + the 90-day chart (node events, sign-ins) + the staff labels ("Support #12")
-    "auditlog:node-event-list": 8,
+    # + the break-glass accesses the customer may see
+    "auditlog:node-event-list": 9,
     "auditlog:security-event-list": 4,
     "auditlog:access-log-list": 4,
     "auditlog:grant-list": 5,  # + the uses of the page's grants

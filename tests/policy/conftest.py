@@ -54,7 +54,15 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
     from accounts.models import PasswordHistory
     from auditlog import chain
     from auditlog import services as auditlog_services
-    from auditlog.models import AccessLog, DeadLetter, Disclosure, SecurityEvent
+    from auditlog.models import (
+        AccessLog,
+        BreakGlassAccess,
+        BreakGlassReview,
+        BreakGlassUse,
+        DeadLetter,
+        Disclosure,
+        SecurityEvent,
+    )
     from billing import services as billing_services
     from billing.models import VatRate
     from policy import services as policy_services
@@ -187,6 +195,26 @@ def seed_personal_data(user, *, ip: str, node: str, legal_name: str, tax_id: str
         disclosed_at=now,
     )
     disclosure.customers.set([user])
+    # Break-glass (issue 17): an order's emergency access, one use, its review.
+    access = BreakGlassAccess.objects.create(
+        staff=officer,
+        customer=user,
+        node_id=node,
+        reason_kind=BreakGlassAccess.Reason.ORDER,
+        reason=f"Court order about {node}",
+        disclosure=disclosure,
+        starts_at=now,
+        ends_at=now + datetime.timedelta(hours=1),
+    )
+    BreakGlassUse.objects.create(
+        access=access, event_id=uuid.uuid4(), occurred_at=now, action="disk_access"
+    )
+    BreakGlassReview.objects.create(
+        access=access,
+        reviewer=officer,
+        outcome=BreakGlassReview.Outcome.ACCEPTED,
+        note=f"Order checked for {node}",
+    )
     VatRate.objects.get_or_create(
         valid_from=datetime.date(1999, 4, 1), defaults={"rate": Decimal("7.00")}
     )
