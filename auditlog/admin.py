@@ -353,9 +353,10 @@ class NodeEventAdmin(ReadOnlyLogAdmin):
         "action_label",
         "actor",
         "customer",
-        "flag",
     )
     list_select_related = ("customer",)
+    # Why a row is flagged is on its page (and the filters find unknown actions): one
+    # more column would push the violation column off a 1280 px screen.
     readonly_fields = ("flag", "contents", "why")
     # The table of node actions, under the list (auditlog.node_actions).
     change_list_template = "auditlog/admin/node_event_change_list.html"
