@@ -34,11 +34,14 @@ from importlib import import_module
 from itertools import islice
 from typing import Any, ClassVar
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import F, Func, IntegerField, JSONField, Value
+from django.db.models.functions import JSONObject
 from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from onespace.thaidates import format_date, format_datetime
 
@@ -102,6 +105,8 @@ class Category:
     # False when rows name a person only by a record id (e.g. the task queue): nothing
     # to export or erase person by person; the rows go with the retention purge.
     per_person: ClassVar[bool] = True
+    # The order of the rows in an export.
+    export_order: ClassVar[tuple[str, ...]] = ("pk",)
     # Templates get the class itself, not an instance made by calling it.
     do_not_call_in_templates: ClassVar[bool] = True
 
@@ -151,11 +156,28 @@ class Category:
         return manager.filter(**{cls.subject: user})
 
     @classmethod
+    def export_rows(cls, rows: models.QuerySet) -> models.QuerySet:
+        """The export of ``rows`` (the person's rows, from ``for_subject``) as a
+        ``values()`` queryset: which rows and columns the person gets.
+
+        A category that hands out less than its fields (no password hashes, no device
+        keys, no internal notes) overrides this rather than ``export``: the page *My
+        data* then previews it in the same single query as every other category. The
+        values may be expressions (annotations); ``export_row`` finishes each row.
+        """
+        return rows.values("pk", *cls.export_fields, *cls.fields)
+
+    @classmethod
+    def export_row(cls, row: dict[str, Any], user: models.Model) -> dict[str, Any]:
+        """One row of ``export_rows`` as the export gives it (default: unchanged)."""
+        return row
+
+    @classmethod
     def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
         """Yield one JSON-ready dict per row, streamed from the database."""
-        columns = ("pk", *cls.export_fields, *cls.fields)
-        rows = cls.for_subject(user).order_by("pk").values(*columns)
-        yield from rows.iterator(chunk_size=2000)
+        rows = cls.export_rows(cls.for_subject(user)).order_by(*cls.export_order)
+        for row in rows.iterator(chunk_size=2000):
+            yield cls.export_row(row, user)
 
     @classmethod
     def erase(cls, user: models.Model) -> int:
@@ -374,7 +396,19 @@ def autodiscover() -> None:
     import_module("onespace.privacy")
 
 
+_LABELS: dict[tuple[type[models.Model], str, str | None], str] = {}
+
+
 def _column_label(model: type[models.Model], column: str) -> str:
+    """A column's label in the active language, worked out once per process."""
+    key = (model, column, get_language())
+    label = _LABELS.get(key)
+    if label is None:
+        label = _LABELS[key] = _label(model, column)
+    return label
+
+
+def _label(model: type[models.Model], column: str) -> str:
     if column == "pk":
         return "#"
     try:
@@ -398,18 +432,16 @@ def _short(value: Any) -> str:
 def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
     """Every category with how many rows it holds about ``user`` and a preview of the newest.
 
-    One query counts every category and one fetches the previews of every category that
-    exports with the default (a UNION ALL, each row as a JSON object), so the page costs
-    the same at five years of history as at one; a category with its own ``export``
-    adds one query for its preview.
+    Two queries, whatever the number of categories and the length of the history: one
+    counts every category, one fetches the newest rows of every category as its export
+    gives them (``export_rows``; a UNION ALL, each row as a JSON object). Only a category
+    that overrides ``export`` itself adds a query, when it holds something.
     """
-    from django.db.models import F, Func, IntegerField, JSONField, Value
-    from django.db.models.functions import JSONObject
-
     categories = list(registry)
-    counts: dict[str, int] = {}
+    # for_subject once per category: some cost a query of their own (sessions).
+    subjects = {category.key: category.for_subject(user) for category in categories}
     counters = [
-        category.for_subject(user)
+        subjects[category.key]
         .order_by()
         # Names no model field has: values() refuses an annotation named like a field
         # (TOTPDevice and axes have a ``key``).
@@ -419,41 +451,45 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
         )
         for category in categories
     ]
+    counts: dict[str, int] = {}
     if counters:
         union = counters[0].union(*counters[1:], all=True)
         counts = {row["registry_key"]: row["registry_n"] for row in union}
-    plain = [category for category in categories if _exports_by_default(category)]
-    previews: dict[str, list[dict[str, Any]]] = {key.key: [] for key in plain}
-    members = [
-        category.model._default_manager.filter(
-            pk__in=category.for_subject(user).order_by("-pk").values("pk")[:limit]
-        )
-        .order_by()
-        .values(
-            registry_key=Value(category.key),
-            registry_row=JSONObject(
-                **{column: F(column) for column in _columns(category)}
-            ),
-        )
-        for category in plain
-    ]
+    found: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
+    # The export's columns in order: jsonb keeps an object's keys in an order of its own.
+    columns: dict[str, tuple[str, ...]] = {}
+    members = []
+    for category in categories:
+        if _exports_by_rows(category):
+            exported = category.export_rows(subjects[category.key])
+            columns[category.key] = exported._fields  # type: ignore[attr-defined]
+            members.append(_newest(category, exported, columns[category.key], limit))
     if members:
-        union = members[0].union(*members[1:], all=True)
-        for found in union:
-            category = registry[found["registry_key"]]
-            row = found["registry_row"]
+        for member in members[0].union(*members[1:], all=True):
+            row = member["registry_row"]
             if isinstance(row, str):  # a backend that returns the JSON as text
                 row = JSONField().to_python(row)
-            previews[found["registry_key"]].append(
-                {c: _from_json(category.model, c, row[c]) for c in _columns(category)}
+            found.setdefault(member["registry_key"], []).append(
+                (row.pop("registry_pk"), row)
             )
     result = []
     for category in categories:
-        if category.key in previews:
-            rows = sorted(previews[category.key], key=lambda r: r["pk"], reverse=True)
+        if _exports_by_rows(category):
+            newest = sorted(
+                found.get(category.key, ()), key=lambda r: r[0], reverse=True
+            )
             preview = [
-                [(_column_label(category.model, k), _short(v)) for k, v in row.items()]
-                for row in rows
+                _labelled(
+                    category,
+                    category.export_row(
+                        {
+                            column: _from_json(category.model, column, row[column])
+                            for column in columns[category.key]
+                        },
+                        user,
+                    ),
+                )
+                for _pk, row in newest
             ]
         else:
             # A category with its own export previews through it (one query each),
@@ -474,8 +510,33 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
     return result
 
 
-def _exports_by_default(category: type[Category]) -> bool:
-    return getattr(category.export, "__func__", None) is Category.export.__func__  # type: ignore[attr-defined]
+def _newest(
+    category: type[Category],
+    exported: models.QuerySet,
+    columns: tuple[str, ...],
+    limit: int,
+) -> models.QuerySet:
+    """The newest ``limit`` rows of the category's export, each as one JSON object."""
+    return (
+        exported.filter(pk__in=exported.order_by("-pk").values("pk")[:limit])
+        .order_by()
+        .values(
+            registry_key=Value(category.key),
+            # The pk inside the JSON: keys of different types (sessions') union there.
+            registry_row=JSONObject(
+                registry_pk=F("pk"), **{column: F(column) for column in columns}
+            ),
+        )
+    )
+
+
+def _labelled(category: type[Category], row: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(_column_label(category.model, k), _short(v)) for k, v in row.items()]
+
+
+def _exports_by_rows(category: type[Category]) -> bool:
+    """Whether the category exports through ``export_rows`` (does not override ``export``)."""
+    return not overrides(category, "export")
 
 
 def _columns(category: type[Category]) -> tuple[str, ...]:
@@ -488,10 +549,13 @@ def _from_json(model: type[models.Model], column: str, value: Any) -> Any:
         return None
     field: Any = model._meta.pk
     if column != "pk":
-        for part in column.split("__"):
-            field = model._meta.get_field(part)
-            if field.is_relation and field.related_model is not None:
-                model = field.related_model
+        try:
+            for part in column.split("__"):
+                field = model._meta.get_field(part)
+                if field.is_relation and field.related_model is not None:
+                    model = field.related_model
+        except FieldDoesNotExist:  # an annotation of export_rows: as JSON gave it
+            return value
         if field.is_relation:
             field = field.target_field
     if isinstance(field, models.DateTimeField):
@@ -515,20 +579,17 @@ def _from_json(model: type[models.Model], column: str, value: Any) -> Any:
 def preview_rows(
     category: type[Category], user: models.Model, *, limit: int = 3
 ) -> list[list[tuple[str, str]]]:
-    """A few rows as the export gives them, as (label, value) pairs for a page.
+    """The newest rows as the export gives them, as (label, value) pairs for a page.
 
-    The newest rows when the category exports with the default; otherwise the first rows
-    of its own ``export`` (which may leave columns out on purpose, e.g. password hashes).
+    Through ``export_rows`` when the category exports with it; otherwise the first rows
+    of its own ``export``.
     """
-    if _exports_by_default(category):
-        columns = _columns(category)
-        rows: list[dict[str, Any]] = list(
-            category.for_subject(user).order_by("-pk").values(*columns)[:limit]
-        )
+    if _exports_by_rows(category):
+        exported = category.export_rows(category.for_subject(user))
+        rows = [
+            category.export_row(row, user) for row in exported.order_by("-pk")[:limit]
+        ]
     else:
-        with closing(category.export(user)) as exported:  # type: ignore[type-var]
-            rows = list(islice(exported, limit))
-    return [
-        [(_column_label(category.model, k), _short(v)) for k, v in row.items()]
-        for row in rows
-    ]
+        with closing(category.export(user)) as exported_rows:  # type: ignore[type-var]
+            rows = list(islice(exported_rows, limit))
+    return [_labelled(category, row) for row in rows]
