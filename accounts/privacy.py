@@ -147,6 +147,8 @@ class LockoutCategory(privacy.Category):
     retention_from = "attempt_time"
     erasure = privacy.Erasure.DELETE
 
+    subject_by_id = True  # for_subject reads only the address
+
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:
         # axes keys its rows by the typed address, lower-cased (accounts.backends).
@@ -253,6 +255,8 @@ class AdminLogData(privacy.Category):
     retention_reason = LOCKOUT_RETENTION_REASON
     retention_from = "action_time"
     erasure = privacy.Erasure.ANONYMISE
+
+    subject_by_id = True  # for_subject reads only the id and the address
 
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:

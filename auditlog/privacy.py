@@ -83,6 +83,8 @@ class SecurityEventData(LogCategory):
         "Protect accounts and show who looked at personal data (policy 1.2, clause 2)"
     )
 
+    subject_by_id = True  # for_subject reads only the id
+
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:
         return SecurityEvent.objects.filter(Q(user=user) | Q(subject=user))
@@ -216,6 +218,8 @@ class DisclosureData(privacy.Category):
     subject = "customers"
     recipients = (_("Authorities named in each disclosure, as the law requires"),)
     erasure = privacy.Erasure.RETAIN
+
+    subject_by_id = True  # for_subject reads only the id
 
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:

@@ -102,6 +102,8 @@ class IssuedDocumentData(privacy.Category):
             YEARS_KEPT,
         ) % {"count": YEARS_KEPT}
 
+    subject_by_id = True  # for_subject reads only the id
+
     @classmethod
     def for_subject(cls, user: Any) -> QuerySet:
         return Document.objects.issued().filter(customer=user)
@@ -132,6 +134,8 @@ class EtaxXmlData(privacy.Category):
     subject = "document__customer"
     erasure = privacy.Erasure.RETAIN
     retention_from = "issued_on"
+
+    subject_by_id = True  # for_subject reads only the id
 
     @classmethod
     def for_subject(cls, user: Any) -> QuerySet:

@@ -26,7 +26,7 @@ are wrong for its data.
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -34,10 +34,11 @@ from importlib import import_module
 from itertools import islice
 from typing import Any, ClassVar
 
-from django.core.exceptions import FieldDoesNotExist
-from django.db import models
-from django.db.models import F, Func, IntegerField, JSONField, Value
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models import F, Func, IntegerField, Value
 from django.db.models.functions import JSONObject
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import get_language, ngettext
@@ -105,6 +106,9 @@ class Category:
     # False when rows name a person only by a record id (e.g. the task queue): nothing
     # to export or erase person by person; the rows go with the retention purge.
     per_person: ClassVar[bool] = True
+    # True when an overridden ``for_subject`` reads nothing of the person but the id and
+    # the email address: the page *My data* may then compile its query once for all.
+    subject_by_id: ClassVar[bool] = False
     # The order of the rows in an export.
     export_order: ClassVar[tuple[str, ...]] = ("pk",)
     # Templates get the class itself, not an instance made by calling it.
@@ -436,62 +440,39 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
     counts every category, one fetches the newest rows of every category as its export
     gives them (``export_rows``; a UNION ALL, each row as a JSON object). Only a category
     that overrides ``export`` itself adds a query, when it holds something.
+
+    Building and compiling fifty querysets would cost the page more CPU than everything
+    else it does, so each category's part is compiled once per process and day and then
+    only given the customer's id (``_part``).
     """
     categories = list(registry)
-    # for_subject once per category: some cost a query of their own (sessions).
-    subjects = {category.key: category.for_subject(user) for category in categories}
-    counters = [
-        subjects[category.key]
-        .order_by()
-        # Names no model field has: values() refuses an annotation named like a field
-        # (TOTPDevice and axes have a ``key``).
-        .values(
-            registry_key=Value(category.key),
-            registry_n=Func(Value(1), function="COUNT", output_field=IntegerField()),
+    subjects: dict[str, models.QuerySet] = {}
+    # The person's values the compiled parts take, worked out once (request.user is lazy).
+    derived = {derive: derive(user) for derive in _DERIVED}
+    situation = _situation(user)
+    counts: dict[str, int] = {}
+    for key, count in _union(
+        [
+            _part("count", category, user, limit, subjects, derived, situation)
+            for category in categories
+        ]
+    ):
+        counts[key] = count
+    found: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
+    parts = {
+        category.key: _part(
+            "preview", category, user, limit, subjects, derived, situation
         )
         for category in categories
-    ]
-    counts: dict[str, int] = {}
-    if counters:
-        union = counters[0].union(*counters[1:], all=True)
-        counts = {row["registry_key"]: row["registry_n"] for row in union}
-    found: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
-    # The export's columns in order: jsonb keeps an object's keys in an order of its own.
-    columns: dict[str, tuple[str, ...]] = {}
-    members = []
-    for category in categories:
-        if _exports_by_rows(category):
-            exported = category.export_rows(subjects[category.key])
-            columns[category.key] = exported._fields  # type: ignore[attr-defined]
-            members.append(_newest(category, exported, columns[category.key], limit))
-    if members:
-        for member in members[0].union(*members[1:], all=True):
-            row = member["registry_row"]
-            if isinstance(row, str):  # a backend that returns the JSON as text
-                row = JSONField().to_python(row)
-            found.setdefault(member["registry_key"], []).append(
-                (row.pop("registry_pk"), row)
-            )
+        if _exports_by_rows(category)
+    }
+    for key, row in _union(list(parts.values())):
+        if isinstance(row, str):  # a backend that returns the JSON as text
+            row = json.loads(row)
+        found.setdefault(key, []).append((row.pop("registry_pk"), row))
     result = []
     for category in categories:
-        if _exports_by_rows(category):
-            newest = sorted(
-                found.get(category.key, ()), key=lambda r: r[0], reverse=True
-            )
-            preview = [
-                _labelled(
-                    category,
-                    category.export_row(
-                        {
-                            column: _from_json(category.model, column, row[column])
-                            for column in columns[category.key]
-                        },
-                        user,
-                    ),
-                )
-                for _pk, row in newest
-            ]
-        else:
+        if category.key not in parts:
             # A category with its own export previews through it (one query each),
             # and only when it holds something about the customer.
             preview = (
@@ -499,6 +480,26 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
                 if counts.get(category.key)
                 else []
             )
+        else:
+            newest = sorted(
+                found.get(category.key, ()), key=lambda r: r[0], reverse=True
+            )
+            # The export's columns in order: jsonb keeps keys in an order of its own.
+            part = parts[category.key]
+            columns = part[2] if part is not None else ()
+            preview = [
+                _labelled(
+                    category,
+                    category.export_row(
+                        {
+                            column: _from_json(category.model, column, row[column])
+                            for column in columns
+                        },
+                        user,
+                    ),
+                )
+                for _pk, row in newest
+            ]
         result.append(
             # A category with nothing per person (for_subject is none()) leaves the union.
             {
@@ -508,6 +509,148 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
             }
         )
     return result
+
+
+Part = tuple[str, list[Any], tuple[str, ...]]
+# Two users no database holds, told apart only by their ids: a part compiled for both
+# that differs only where one has the other's id is the same SQL for every customer.
+_SENTINELS = (-2_000_000_011, -2_000_000_013)
+_NOTHING = ("", (), ())
+_UNKNOWN = ("?", (), ())
+_PARTS: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], tuple[str, ...]] | None] = {}
+
+
+def _union(parts: list[Part | None]) -> list[tuple[Any, ...]]:
+    """Run the parts as one UNION ALL; each part's rows are (category key, value)."""
+    present = [part for part in parts if part is not None]
+    if not present:
+        return []
+    sql = " UNION ALL ".join(part[0] for part in present)
+    params = [param for part in present for param in part[1]]
+    with connections[registry_db()].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def registry_db() -> str:
+    """The database the registry's counts and previews read (the default one)."""
+    return DEFAULT_DB_ALIAS
+
+
+def _build(
+    kind: str, category: type[Category], rows: models.QuerySet, limit: int
+) -> tuple[models.QuerySet, tuple[str, ...]]:
+    if kind == "count":
+        counter = rows.order_by().values(
+            # Names no model field has: values() refuses an annotation named like a
+            # field (TOTPDevice and axes have a ``key``).
+            registry_key=Value(category.key),
+            registry_n=Func(Value(1), function="COUNT", output_field=IntegerField()),
+        )
+        return counter, ()
+    exported = category.export_rows(rows)
+    columns = exported._fields  # type: ignore[attr-defined]
+    return _newest(category, exported, columns, limit), columns
+
+
+def _compile(queryset: models.QuerySet) -> tuple[str, tuple[Any, ...]] | None:
+    try:
+        sql, params = queryset.query.get_compiler(registry_db()).as_sql()
+    except EmptyResultSet:  # none(), or sessions with no live session
+        return None
+    return sql, tuple(params)
+
+
+def _part(
+    kind: str,
+    category: type[Category],
+    user: models.Model,
+    limit: int,
+    subjects: dict[str, models.QuerySet],
+    derived: dict[Callable[[Any], Any], Any],
+    situation: tuple[Any, ...],
+) -> Part | None:
+    """One category's part of a union as (SQL, params, export columns), None when empty.
+
+    A category whose ``for_subject`` reads nothing of the person but the id and address
+    (the default one, or one declaring ``subject_by_id``) is compiled once per process and
+    day for two sentinel users; when the two differ only in parameters made of their ids
+    or addresses (``_DERIVED``), the SQL is kept and the customer's values put in their
+    place. Any other (sessions, which it must decode) is built for the customer each time.
+    """
+    key = (kind, category, limit, *situation)
+    template = _PARTS.get(key, _UNKNOWN)
+    if template is _UNKNOWN:
+        if any(cached[-1] != key[-1] for cached in _PARTS):  # yesterday's: let them go
+            _PARTS.clear()
+        template = _PARTS[key] = _template(kind, category, user, limit)
+    if template is _NOTHING:
+        return None
+    if template is not None:
+        sql, slots, columns = template
+        return sql, [derived[s] if callable(s) else s for s in slots], columns
+    if category.key not in subjects:
+        subjects[category.key] = category.for_subject(user)
+    queryset, columns = _build(kind, category, subjects[category.key], limit)
+    compiled = _compile(queryset)
+    return None if compiled is None else (compiled[0], list(compiled[1]), columns)
+
+
+def _situation(user: models.Model) -> tuple[Any, ...]:
+    """What a compiled part depends on besides the category: the database, whether the
+    person has an address (once erased, for_subject takes other branches) and the day."""
+    return registry_db(), bool(getattr(user, "email", "")), timezone.localdate()
+
+
+def _template(
+    kind: str, category: type[Category], user: models.Model, limit: int
+) -> tuple[str, tuple[Any, ...], tuple[str, ...]] | None:
+    if overrides(category, "for_subject") and not category.subject_by_id:
+        return None
+    if not category.per_person:  # for_subject is none(): no part at all
+        return _NOTHING
+    model = user._meta.model
+    sentinels = [
+        model(pk=pk, email=f"Sentinel{-pk}@registry.invalid") for pk in _SENTINELS
+    ]
+    compiled = []
+    for sentinel in sentinels:
+        queryset, columns = _build(
+            kind, category, category.for_subject(sentinel), limit
+        )
+        compiled.append(_compile(queryset))
+    first, second = compiled
+    if first is None or second is None or first[0] != second[0]:
+        return None
+    if len(first[1]) != len(second[1]):
+        return None
+    slots: list[Any] = []
+    for a, b in zip(first[1], second[1], strict=True):
+        if a == b:
+            slots.append(a)
+            continue
+        for derive in _DERIVED:
+            if (derive(sentinels[0]), derive(sentinels[1])) == (a, b):
+                slots.append(derive)
+                break
+        else:  # a parameter that depends on something else (the time, a session)
+            return None
+    return first[0], tuple(slots), columns
+
+
+def _like(value: str) -> str:
+    return f"%{connections[registry_db()].ops.prep_for_like_query(value)}%"
+
+
+# What a part's parameters may be made of: the person's id and address, as the lookups
+# of for_subject turn them into parameters (exact, text, lower-cased, icontains).
+_DERIVED: tuple[Callable[[Any], Any], ...] = (
+    lambda user: user.pk,
+    lambda user: str(user.pk),
+    lambda user: str(user.email),
+    lambda user: str(user.email).strip().lower(),
+    lambda user: _like(str(user.email)),
+)
 
 
 def _newest(

@@ -13,6 +13,7 @@ from auditlog import services as auditlog
 from auditlog.models import AccessLog, NodeEvent, SecurityEvent
 from billing.models import Document
 from onespace.pagination import PER_PAGE
+from policy import registry as registry_module
 from policy.registry import holdings, preview_rows, registry
 from support import services as support
 from support.models import Ticket
@@ -159,3 +160,30 @@ def test_activity_labels_are_translated_without_rebuilding_the_choices(
     with translation.override("en"):
         assert NodeEvent(action="reboot").get_action_display() == "Rebooted"
         assert NodeEvent(action="gone").get_action_display() == "gone"
+
+
+@pytest.fixture
+def bob_data(bob, privacy_officer):
+    seed_personal_data(
+        bob,
+        ip="198.51.100.20",
+        node="node-b0bb0",
+        legal_name="บ็อบ โจนส์ เทรดดิ้ง",
+        tax_id="3100600445635",
+    )
+    return bob
+
+
+def test_my_data_compiles_once_and_answers_for_each_customer(busy_alice, bob_data):
+    """The parts compiled for the first customer are the SQL of every other one, with
+    that customer's id and address in place (lockouts and the admin log by address)."""
+    registry_module._PARTS.clear()
+    for customer in (busy_alice, bob_data, busy_alice):
+        for row in holdings(customer):
+            category = row["category"]
+            expected = category.for_subject(customer).count()
+            assert row["count"] == expected, (customer.email, category.key)
+            assert row["preview"] == preview_rows(category, customer), category.key
+    compiled = [part for part in registry_module._PARTS.values() if part]
+    assert len(compiled) >= len(registry)  # a count and a preview for most categories
+    assert {row["count"] for row in holdings(bob_data)} != {0}
