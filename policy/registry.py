@@ -441,9 +441,9 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
     gives them (``export_rows``; a UNION ALL, each row as a JSON object). Only a category
     that overrides ``export`` itself adds a query, when it holds something.
 
-    Building and compiling fifty querysets would cost the page more CPU than everything
+    Building and compiling seventy querysets would cost the page more CPU than everything
     else it does, so each category's part is compiled once per process and day and then
-    only given the customer's id (``_part``).
+    only given the customer's id and address (``_part``).
     """
     categories = list(registry)
     subjects: dict[str, models.QuerySet] = {}
@@ -583,7 +583,7 @@ def _part(
     if template is _UNKNOWN:
         if any(cached[-1] != key[-1] for cached in _PARTS):  # yesterday's: let them go
             _PARTS.clear()
-        template = _PARTS[key] = _template(kind, category, user, limit)
+        template = _PARTS[key] = _template(kind, category, user, limit, situation[1])
     if template is _NOTHING:
         return None
     if template is not None:
@@ -603,15 +603,17 @@ def _situation(user: models.Model) -> tuple[Any, ...]:
 
 
 def _template(
-    kind: str, category: type[Category], user: models.Model, limit: int
+    kind: str, category: type[Category], user: models.Model, limit: int, addressed: bool
 ) -> tuple[str, tuple[Any, ...], tuple[str, ...]] | None:
     if overrides(category, "for_subject") and not category.subject_by_id:
         return None
     if not category.per_person:  # for_subject is none(): no part at all
         return _NOTHING
     model = user._meta.model
+    # With an address when the person has one, as for_subject will see them.
     sentinels = [
-        model(pk=pk, email=f"Sentinel{-pk}@registry.invalid") for pk in _SENTINELS
+        model(pk=pk, email=f"Sentinel{-pk}@registry.invalid" if addressed else "")
+        for pk in _SENTINELS
     ]
     compiled = []
     for sentinel in sentinels:
