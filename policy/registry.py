@@ -449,6 +449,7 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
     subjects: dict[str, models.QuerySet] = {}
     # The person's values the compiled parts take, worked out once (request.user is lazy).
     derived = {derive: derive(user) for derive in _DERIVED}
+    language = get_language()
     situation = _situation(user)
     counts: dict[str, int] = {}
     for key, count in _union(
@@ -497,6 +498,7 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
                         },
                         user,
                     ),
+                    language,
                 )
                 for _pk, row in newest
             ]
@@ -675,8 +677,18 @@ def _newest(
     )
 
 
-def _labelled(category: type[Category], row: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(_column_label(category.model, k), _short(v)) for k, v in row.items()]
+def _labelled(
+    category: type[Category], row: dict[str, Any], language: str | None = None
+) -> list[tuple[str, str]]:
+    model = category.model
+    language = language or get_language()
+    labels = []
+    for column, value in row.items():
+        label = _LABELS.get((model, column, language))
+        if label is None:
+            label = _column_label(model, column)
+        labels.append((label, _short(value)))
+    return labels
 
 
 def _exports_by_rows(category: type[Category]) -> bool:
