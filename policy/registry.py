@@ -700,23 +700,38 @@ def _columns(category: type[Category]) -> tuple[str, ...]:
     return ("pk", *category.export_fields, *category.fields)
 
 
+_FIELDS: dict[tuple[type[models.Model], str], Any] = {}
+
+
+def _field(model: type[models.Model], column: str) -> Any:
+    """The field behind an export column ("pk", a field, a lookup through relations),
+    None for an annotation."""
+    if column == "pk":
+        return model._meta.pk
+    field: Any = None
+    try:
+        for part in column.split("__"):
+            field = model._meta.get_field(part)
+            if field.is_relation and field.related_model is not None:
+                model = field.related_model
+    except FieldDoesNotExist:
+        return None
+    return field.target_field if field.is_relation else field
+
+
 def _from_json(model: type[models.Model], column: str, value: Any) -> Any:
     """A value read back from JSON as the model field gives it (datetimes, decimals, dates)."""
     if value is None:
         return None
-    field: Any = model._meta.pk
-    if column != "pk":
-        try:
-            for part in column.split("__"):
-                field = model._meta.get_field(part)
-                if field.is_relation and field.related_model is not None:
-                    model = field.related_model
-        except FieldDoesNotExist:  # an annotation of export_rows: as JSON gave it
-            return value
-        if field.is_relation:
-            field = field.target_field
+    key = (model, column)
+    field = _FIELDS[key] if key in _FIELDS else _FIELDS.setdefault(key, _field(*key))
+    if field is None:  # an annotation of export_rows: as JSON gave it
+        return value
     if isinstance(field, models.DateTimeField):
-        parsed = field.to_python(value)
+        try:  # the ISO form jsonb and SQLite write; anything else through the field
+            parsed = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            parsed = field.to_python(value)
         if parsed is not None and parsed.tzinfo is None:  # SQLite keeps UTC, naive
             parsed = parsed.replace(tzinfo=UTC)
         return parsed
