@@ -1,8 +1,7 @@
 """Personal data of the accounts app (policy clause 1.1)."""
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from axes.models import AccessAttempt, AccessAttemptExpiration, AccessFailureLog
 from axes.models import AccessLog as AxesAccessLog
@@ -68,10 +67,9 @@ class PasswordHistoryData(privacy.Category):
     export_fields = ("created_at",)
 
     @classmethod
-    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+    def export_rows(cls, rows: models.QuerySet) -> models.QuerySet:
         """Dates only: handing out password hashes would weaken the account."""
-        rows = cls.for_subject(user).order_by("pk").values("pk", "created_at")
-        yield from rows.iterator(chunk_size=2000)
+        return rows.values("pk", "created_at")
 
 
 # --- What accounts configures from Django and third-party apps -------------------------
@@ -115,15 +113,12 @@ class SessionData(privacy.Category):
         ]
         return Session.objects.filter(session_key__in=keys)
 
+    export_order = ("expire_date",)
+
     @classmethod
-    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+    def export_rows(cls, rows: models.QuerySet) -> models.QuerySet:
         """When each session ends: never the session key, which signs a browser in."""
-        for expire_date in (
-            cls.for_subject(user)
-            .order_by("expire_date")
-            .values_list("expire_date", flat=True)
-        ):
-            yield {"expire_date": expire_date}
+        return rows.values("expire_date")
 
     @classmethod
     def purge_expired(cls, now: datetime) -> int:
@@ -151,6 +146,8 @@ class LockoutCategory(privacy.Category):
     retention_reason = LOCKOUT_RETENTION_REASON
     retention_from = "attempt_time"
     erasure = privacy.Erasure.DELETE
+
+    subject_by_id = True  # for_subject reads only the address
 
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:
@@ -205,14 +202,9 @@ class DeviceCategory(privacy.Category):
     )
 
     @classmethod
-    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+    def export_rows(cls, rows: models.QuerySet) -> models.QuerySet:
         """Name and dates only: a device key or recovery code would let anyone in."""
-        rows = (
-            cls.for_subject(user)
-            .order_by("pk")
-            .values("pk", "name", *cls.export_fields)
-        )
-        yield from rows.iterator(chunk_size=2000)
+        return rows.values("pk", "name", *cls.export_fields)
 
 
 @privacy.register
@@ -241,10 +233,9 @@ class StaticTokenData(DeviceCategory):
     export_fields = ()
 
     @classmethod
-    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+    def export_rows(cls, rows: models.QuerySet) -> models.QuerySet:
         """That a code exists, never the code."""
-        for pk in cls.for_subject(user).order_by("pk").values_list("pk", flat=True):
-            yield {"pk": pk}
+        return rows.values("pk")
 
 
 @privacy.register
@@ -264,6 +255,8 @@ class AdminLogData(privacy.Category):
     retention_reason = LOCKOUT_RETENTION_REASON
     retention_from = "action_time"
     erasure = privacy.Erasure.ANONYMISE
+
+    subject_by_id = True  # for_subject reads only the id and the address
 
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:

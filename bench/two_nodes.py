@@ -11,8 +11,9 @@ BENCH_ROUNDS (3) interleaved rounds, reporting min/median/max and the load avera
   (BENCH_INGEST_EVENTS per round, 20000). Goal: ≥ 0.4 × COPY.
 * **load**: BENCH_LOAD_CLIENTS (200) concurrent clients (threads in 4 processes) on a
   signed-in page (/activity/) for BENCH_SECONDS (60), through nginx to 2 nodes ×
-  BENCH_NODE_WORKERS (3) gthread workers, against one node alone (same workers, no
-  proxy). Goal: 0 errors, throughput ≥ 1.6 × one node; p50/p99 latency reported.
+  BENCH_NODE_WORKERS (3) gthread workers of BENCH_NODE_THREADS (4) threads (0: sync
+  workers), against one node alone (same workers, no proxy). Goal: 0 errors,
+  throughput ≥ 1.6 × one node; p50/p99 latency reported.
 
 After the run the stored rows are checked: every posted event and every request once,
 in chains that verify. Ports are free ones picked at start; BENCH_NGINX names nginx.
@@ -69,6 +70,15 @@ print(json.dumps({
 """
 
 
+def worker_class() -> list[str]:
+    """gthread workers with BENCH_NODE_THREADS (4) threads; 0 means gunicorn's sync
+    workers (one request at a time, no keep-alive), as deploy/systemd runs them."""
+    threads = env_int("BENCH_NODE_THREADS", 4)
+    if not threads:
+        return ["--worker-class", "sync"]
+    return ["--worker-class", "gthread", "--threads", str(threads)]
+
+
 class Node:
     """One gunicorn node (gthread workers) on a free port, trusting the local proxy."""
 
@@ -79,7 +89,7 @@ class Node:
                 sys.executable, "-m", "gunicorn", "onespace.wsgi:application",
                 "-c", "python:onespace.gunicorn",
                 "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-                "--worker-class", "gthread", "--threads", "4",
+                *worker_class(),
                 "--keep-alive", "30", "--log-level", "warning", "--backlog", "2048",
             ],
             cwd=ROOT, env=bench_env(directory, TRUSTED_PROXIES="127.0.0.1"),

@@ -102,6 +102,8 @@ class IssuedDocumentData(privacy.Category):
             YEARS_KEPT,
         ) % {"count": YEARS_KEPT}
 
+    subject_by_id = True  # for_subject reads only the id
+
     @classmethod
     def for_subject(cls, user: Any) -> QuerySet:
         return Document.objects.issued().filter(customer=user)
@@ -132,6 +134,8 @@ class EtaxXmlData(privacy.Category):
     subject = "document__customer"
     erasure = privacy.Erasure.RETAIN
     retention_from = "issued_on"
+
+    subject_by_id = True  # for_subject reads only the id
 
     @classmethod
     def for_subject(cls, user: Any) -> QuerySet:
@@ -206,14 +210,9 @@ class PaymentData(privacy.Category):
     retention_display = IssuedDocumentData.retention_display
 
     @classmethod
-    def export(cls, user: Any) -> Any:
+    def export_rows(cls, rows: Any) -> Any:
         """Amounts, dates and the certificate number; the PDF's storage name stays inside."""
-        rows = (
-            cls.for_subject(user)
-            .order_by("pk")
-            .values("pk", *cls.export_fields, "certificate_number")
-        )
-        yield from rows.iterator(chunk_size=2000)
+        return rows.values("pk", *cls.export_fields, "certificate_number")
 
     @classmethod
     def purge_expired(cls, now: datetime) -> int:

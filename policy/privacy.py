@@ -1,8 +1,6 @@
 """Personal data of the policy app: acceptance records, consents, notice emails."""
 
-from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 from django.core.files.storage import storages
 from django.db import models
@@ -308,10 +306,9 @@ class ErasureRecordData(privacy.Category):
     erasure = privacy.Erasure.RETAIN
 
     @classmethod
-    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+    def export_rows(cls, rows: models.QuerySet) -> models.QuerySet:
         """Dates only: the pseudonym says nothing to the customer."""
-        rows = cls.for_subject(user).order_by("pk").values("pk", *cls.export_fields)
-        yield from rows.iterator(chunk_size=2000)
+        return rows.values("pk", *cls.export_fields)
 
 
 privacy.not_personal(

@@ -26,7 +26,7 @@ are wrong for its data.
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -34,11 +34,15 @@ from importlib import import_module
 from itertools import islice
 from typing import Any, ClassVar
 
-from django.db import models
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.models import F, Func, IntegerField, Value
+from django.db.models.functions import JSONObject
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from onespace.thaidates import format_date, format_datetime
 
@@ -102,6 +106,11 @@ class Category:
     # False when rows name a person only by a record id (e.g. the task queue): nothing
     # to export or erase person by person; the rows go with the retention purge.
     per_person: ClassVar[bool] = True
+    # True when an overridden ``for_subject`` reads nothing of the person but the id and
+    # the email address: the page *My data* may then compile its query once for all.
+    subject_by_id: ClassVar[bool] = False
+    # The order of the rows in an export.
+    export_order: ClassVar[tuple[str, ...]] = ("pk",)
     # Templates get the class itself, not an instance made by calling it.
     do_not_call_in_templates: ClassVar[bool] = True
 
@@ -151,11 +160,28 @@ class Category:
         return manager.filter(**{cls.subject: user})
 
     @classmethod
+    def export_rows(cls, rows: models.QuerySet) -> models.QuerySet:
+        """The export of ``rows`` (the person's rows, from ``for_subject``) as a
+        ``values()`` queryset: which rows and columns the person gets.
+
+        A category that hands out less than its fields (no password hashes, no device
+        keys, no internal notes) overrides this rather than ``export``: the page *My
+        data* then previews it in the same single query as every other category. The
+        values may be expressions (annotations); ``export_row`` finishes each row.
+        """
+        return rows.values("pk", *cls.export_fields, *cls.fields)
+
+    @classmethod
+    def export_row(cls, row: dict[str, Any], user: models.Model) -> dict[str, Any]:
+        """One row of ``export_rows`` as the export gives it (default: unchanged)."""
+        return row
+
+    @classmethod
     def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
         """Yield one JSON-ready dict per row, streamed from the database."""
-        columns = ("pk", *cls.export_fields, *cls.fields)
-        rows = cls.for_subject(user).order_by("pk").values(*columns)
-        yield from rows.iterator(chunk_size=2000)
+        rows = cls.export_rows(cls.for_subject(user)).order_by(*cls.export_order)
+        for row in rows.iterator(chunk_size=2000):
+            yield cls.export_row(row, user)
 
     @classmethod
     def erase(cls, user: models.Model) -> int:
@@ -374,7 +400,19 @@ def autodiscover() -> None:
     import_module("onespace.privacy")
 
 
+_LABELS: dict[tuple[type[models.Model], str, str | None], str] = {}
+
+
 def _column_label(model: type[models.Model], column: str) -> str:
+    """A column's label in the active language, worked out once per process."""
+    key = (model, column, get_language())
+    label = _LABELS.get(key)
+    if label is None:
+        label = _LABELS[key] = _label(model, column)
+    return label
+
+
+def _label(model: type[models.Model], column: str) -> str:
     if column == "pk":
         return "#"
     try:
@@ -398,64 +436,44 @@ def _short(value: Any) -> str:
 def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
     """Every category with how many rows it holds about ``user`` and a preview of the newest.
 
-    One query counts every category and one fetches the previews of every category that
-    exports with the default (a UNION ALL, each row as a JSON object), so the page costs
-    the same at five years of history as at one; a category with its own ``export``
-    adds one query for its preview.
-    """
-    from django.db.models import F, Func, IntegerField, JSONField, Value
-    from django.db.models.functions import JSONObject
+    Two queries, whatever the number of categories and the length of the history: one
+    counts every category, one fetches the newest rows of every category as its export
+    gives them (``export_rows``; a UNION ALL, each row as a JSON object). Only a category
+    that overrides ``export`` itself adds a query, when it holds something.
 
+    Building and compiling seventy querysets would cost the page more CPU than everything
+    else it does, so each category's part is compiled once per process and day and then
+    only given the customer's id and address (``_part``).
+    """
     categories = list(registry)
+    subjects: dict[str, models.QuerySet] = {}
+    # The person's values the compiled parts take, worked out once (request.user is lazy).
+    derived = {derive: derive(user) for derive in _DERIVED}
+    language = get_language()
+    situation = _situation(user)
     counts: dict[str, int] = {}
-    counters = [
-        category.for_subject(user)
-        .order_by()
-        # Names no model field has: values() refuses an annotation named like a field
-        # (TOTPDevice and axes have a ``key``).
-        .values(
-            registry_key=Value(category.key),
-            registry_n=Func(Value(1), function="COUNT", output_field=IntegerField()),
+    for key, count in _union(
+        [
+            _part("count", category, user, limit, subjects, derived, situation)
+            for category in categories
+        ]
+    ):
+        counts[key] = count
+    found: dict[str, list[tuple[Any, dict[str, Any]]]] = {}
+    parts = {
+        category.key: _part(
+            "preview", category, user, limit, subjects, derived, situation
         )
         for category in categories
-    ]
-    if counters:
-        union = counters[0].union(*counters[1:], all=True)
-        counts = {row["registry_key"]: row["registry_n"] for row in union}
-    plain = [category for category in categories if _exports_by_default(category)]
-    previews: dict[str, list[dict[str, Any]]] = {key.key: [] for key in plain}
-    members = [
-        category.model._default_manager.filter(
-            pk__in=category.for_subject(user).order_by("-pk").values("pk")[:limit]
-        )
-        .order_by()
-        .values(
-            registry_key=Value(category.key),
-            registry_row=JSONObject(
-                **{column: F(column) for column in _columns(category)}
-            ),
-        )
-        for category in plain
-    ]
-    if members:
-        union = members[0].union(*members[1:], all=True)
-        for found in union:
-            category = registry[found["registry_key"]]
-            row = found["registry_row"]
-            if isinstance(row, str):  # a backend that returns the JSON as text
-                row = JSONField().to_python(row)
-            previews[found["registry_key"]].append(
-                {c: _from_json(category.model, c, row[c]) for c in _columns(category)}
-            )
+        if _exports_by_rows(category)
+    }
+    for key, row in _union(list(parts.values())):
+        if isinstance(row, str):  # a backend that returns the JSON as text
+            row = json.loads(row)
+        found.setdefault(key, []).append((row.pop("registry_pk"), row))
     result = []
     for category in categories:
-        if category.key in previews:
-            rows = sorted(previews[category.key], key=lambda r: r["pk"], reverse=True)
-            preview = [
-                [(_column_label(category.model, k), _short(v)) for k, v in row.items()]
-                for row in rows
-            ]
-        else:
+        if category.key not in parts:
             # A category with its own export previews through it (one query each),
             # and only when it holds something about the customer.
             preview = (
@@ -463,6 +481,27 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
                 if counts.get(category.key)
                 else []
             )
+        else:
+            newest = sorted(
+                found.get(category.key, ()), key=lambda r: r[0], reverse=True
+            )
+            # The export's columns in order: jsonb keeps keys in an order of its own.
+            part = parts[category.key]
+            columns = part[2] if part is not None else ()
+            preview = [
+                _labelled(
+                    category,
+                    category.export_row(
+                        {
+                            column: _from_json(category.model, column, row[column])
+                            for column in columns
+                        },
+                        user,
+                    ),
+                    language,
+                )
+                for _pk, row in newest
+            ]
         result.append(
             # A category with nothing per person (for_subject is none()) leaves the union.
             {
@@ -474,28 +513,225 @@ def holdings(user: models.Model, *, limit: int = 3) -> list[dict[str, Any]]:
     return result
 
 
-def _exports_by_default(category: type[Category]) -> bool:
-    return getattr(category.export, "__func__", None) is Category.export.__func__  # type: ignore[attr-defined]
+Part = tuple[str, list[Any], tuple[str, ...]]
+# Two users no database holds, told apart only by their ids: a part compiled for both
+# that differs only where one has the other's id is the same SQL for every customer.
+_SENTINELS = (-2_000_000_011, -2_000_000_013)
+_NOTHING = ("", (), ())
+_UNKNOWN = ("?", (), ())
+_PARTS: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], tuple[str, ...]] | None] = {}
+
+
+def _union(parts: list[Part | None]) -> list[tuple[Any, ...]]:
+    """Run the parts as one UNION ALL; each part's rows are (category key, value)."""
+    present = [part for part in parts if part is not None]
+    if not present:
+        return []
+    sql = " UNION ALL ".join(part[0] for part in present)
+    params = [param for part in present for param in part[1]]
+    with connections[registry_db()].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def registry_db() -> str:
+    """The database the registry's counts and previews read (the default one)."""
+    return DEFAULT_DB_ALIAS
+
+
+def _build(
+    kind: str, category: type[Category], rows: models.QuerySet, limit: int
+) -> tuple[models.QuerySet, tuple[str, ...]]:
+    if kind == "count":
+        counter = rows.order_by().values(
+            # Names no model field has: values() refuses an annotation named like a
+            # field (TOTPDevice and axes have a ``key``).
+            registry_key=Value(category.key),
+            registry_n=Func(Value(1), function="COUNT", output_field=IntegerField()),
+        )
+        return counter, ()
+    exported = category.export_rows(rows)
+    columns = exported._fields  # type: ignore[attr-defined]
+    return _newest(category, exported, columns, limit), columns
+
+
+def _compile(queryset: models.QuerySet) -> tuple[str, tuple[Any, ...]] | None:
+    try:
+        sql, params = queryset.query.get_compiler(registry_db()).as_sql()
+    except EmptyResultSet:  # none(), or sessions with no live session
+        return None
+    return sql, tuple(params)
+
+
+def _part(
+    kind: str,
+    category: type[Category],
+    user: models.Model,
+    limit: int,
+    subjects: dict[str, models.QuerySet],
+    derived: dict[Callable[[Any], Any], Any],
+    situation: tuple[Any, ...],
+) -> Part | None:
+    """One category's part of a union as (SQL, params, export columns), None when empty.
+
+    A category whose ``for_subject`` reads nothing of the person but the id and address
+    (the default one, or one declaring ``subject_by_id``) is compiled once per process and
+    day for two sentinel users; when the two differ only in parameters made of their ids
+    or addresses (``_DERIVED``), the SQL is kept and the customer's values put in their
+    place. Any other (sessions, which it must decode) is built for the customer each time.
+    """
+    key = (kind, category, limit, *situation)
+    template = _PARTS.get(key, _UNKNOWN)
+    if template is _UNKNOWN:
+        if any(cached[-1] != key[-1] for cached in _PARTS):  # yesterday's: let them go
+            _PARTS.clear()
+        template = _PARTS[key] = _template(kind, category, user, limit, situation[1])
+    if template is _NOTHING:
+        return None
+    if template is not None:
+        sql, slots, columns = template
+        return sql, [derived[s] if callable(s) else s for s in slots], columns
+    if category.key not in subjects:
+        subjects[category.key] = category.for_subject(user)
+    queryset, columns = _build(kind, category, subjects[category.key], limit)
+    compiled = _compile(queryset)
+    return None if compiled is None else (compiled[0], list(compiled[1]), columns)
+
+
+def _situation(user: models.Model) -> tuple[Any, ...]:
+    """What a compiled part depends on besides the category: the database, whether the
+    person has an address (once erased, for_subject takes other branches) and the day."""
+    return registry_db(), bool(getattr(user, "email", "")), timezone.localdate()
+
+
+def _template(
+    kind: str, category: type[Category], user: models.Model, limit: int, addressed: bool
+) -> tuple[str, tuple[Any, ...], tuple[str, ...]] | None:
+    if overrides(category, "for_subject") and not category.subject_by_id:
+        return None
+    if not category.per_person:  # for_subject is none(): no part at all
+        return _NOTHING
+    model = user._meta.model
+    # With an address when the person has one, as for_subject will see them.
+    sentinels = [
+        model(pk=pk, email=f"Sentinel{-pk}@registry.invalid" if addressed else "")
+        for pk in _SENTINELS
+    ]
+    compiled = []
+    for sentinel in sentinels:
+        queryset, columns = _build(
+            kind, category, category.for_subject(sentinel), limit
+        )
+        compiled.append(_compile(queryset))
+    first, second = compiled
+    if first is None or second is None or first[0] != second[0]:
+        return None
+    if len(first[1]) != len(second[1]):
+        return None
+    slots: list[Any] = []
+    for a, b in zip(first[1], second[1], strict=True):
+        if a == b:
+            slots.append(a)
+            continue
+        for derive in _DERIVED:
+            if (derive(sentinels[0]), derive(sentinels[1])) == (a, b):
+                slots.append(derive)
+                break
+        else:  # a parameter that depends on something else (the time, a session)
+            return None
+    return first[0], tuple(slots), columns
+
+
+def _like(value: str) -> str:
+    return f"%{connections[registry_db()].ops.prep_for_like_query(value)}%"
+
+
+# What a part's parameters may be made of: the person's id and address, as the lookups
+# of for_subject turn them into parameters (exact, text, lower-cased, icontains).
+_DERIVED: tuple[Callable[[Any], Any], ...] = (
+    lambda user: user.pk,
+    lambda user: str(user.pk),
+    lambda user: str(user.email),
+    lambda user: str(user.email).strip().lower(),
+    lambda user: _like(str(user.email)),
+)
+
+
+def _newest(
+    category: type[Category],
+    exported: models.QuerySet,
+    columns: tuple[str, ...],
+    limit: int,
+) -> models.QuerySet:
+    """The newest ``limit`` rows of the category's export, each as one JSON object."""
+    return (
+        exported.filter(pk__in=exported.order_by("-pk").values("pk")[:limit])
+        .order_by()
+        .values(
+            registry_key=Value(category.key),
+            # The pk inside the JSON: keys of different types (sessions') union there.
+            registry_row=JSONObject(
+                registry_pk=F("pk"), **{column: F(column) for column in columns}
+            ),
+        )
+    )
+
+
+def _labelled(
+    category: type[Category], row: dict[str, Any], language: str | None = None
+) -> list[tuple[str, str]]:
+    model = category.model
+    language = language or get_language()
+    labels = []
+    for column, value in row.items():
+        label = _LABELS.get((model, column, language))
+        if label is None:
+            label = _column_label(model, column)
+        labels.append((label, _short(value)))
+    return labels
+
+
+def _exports_by_rows(category: type[Category]) -> bool:
+    """Whether the category exports through ``export_rows`` (does not override ``export``)."""
+    return not overrides(category, "export")
 
 
 def _columns(category: type[Category]) -> tuple[str, ...]:
     return ("pk", *category.export_fields, *category.fields)
 
 
-def _from_json(model: type[models.Model], column: str, value: Any) -> Any:
-    """A value read back from JSON as the model field gives it (datetimes, decimals, dates)."""
-    if value is None:
-        return None
-    field: Any = model._meta.pk
-    if column != "pk":
+_FIELDS: dict[tuple[type[models.Model], str], Any] = {}
+
+
+def _field(model: type[models.Model], column: str) -> Any:
+    """The field behind an export column ("pk", a field, a lookup through relations),
+    None for an annotation."""
+    if column == "pk":
+        return model._meta.pk
+    field: Any = None
+    try:
         for part in column.split("__"):
             field = model._meta.get_field(part)
             if field.is_relation and field.related_model is not None:
                 model = field.related_model
-        if field.is_relation:
-            field = field.target_field
+    except FieldDoesNotExist:
+        return None
+    return field.target_field if field.is_relation else field
+
+
+def _from_json(model: type[models.Model], column: str, value: Any) -> Any:
+    """A value read back from JSON as the model field gives it (datetimes, decimals, dates)."""
+    if value is None:
+        return None
+    key = (model, column)
+    field = _FIELDS[key] if key in _FIELDS else _FIELDS.setdefault(key, _field(*key))
+    if field is None:  # an annotation of export_rows: as JSON gave it
+        return value
     if isinstance(field, models.DateTimeField):
-        parsed = field.to_python(value)
+        try:  # the ISO form jsonb and SQLite write; anything else through the field
+            parsed = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            parsed = field.to_python(value)
         if parsed is not None and parsed.tzinfo is None:  # SQLite keeps UTC, naive
             parsed = parsed.replace(tzinfo=UTC)
         return parsed
@@ -515,20 +751,17 @@ def _from_json(model: type[models.Model], column: str, value: Any) -> Any:
 def preview_rows(
     category: type[Category], user: models.Model, *, limit: int = 3
 ) -> list[list[tuple[str, str]]]:
-    """A few rows as the export gives them, as (label, value) pairs for a page.
+    """The newest rows as the export gives them, as (label, value) pairs for a page.
 
-    The newest rows when the category exports with the default; otherwise the first rows
-    of its own ``export`` (which may leave columns out on purpose, e.g. password hashes).
+    Through ``export_rows`` when the category exports with it; otherwise the first rows
+    of its own ``export``.
     """
-    if _exports_by_default(category):
-        columns = _columns(category)
-        rows: list[dict[str, Any]] = list(
-            category.for_subject(user).order_by("-pk").values(*columns)[:limit]
-        )
+    if _exports_by_rows(category):
+        exported = category.export_rows(category.for_subject(user))
+        rows = [
+            category.export_row(row, user) for row in exported.order_by("-pk")[:limit]
+        ]
     else:
-        with closing(category.export(user)) as exported:  # type: ignore[type-var]
-            rows = list(islice(exported, limit))
-    return [
-        [(_column_label(category.model, k), _short(v)) for k, v in row.items()]
-        for row in rows
-    ]
+        with closing(category.export(user)) as exported_rows:  # type: ignore[type-var]
+            rows = list(islice(exported_rows, limit))
+    return [_labelled(category, row) for row in rows]

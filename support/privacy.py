@@ -1,8 +1,6 @@
 """Personal data held by the support app (policy 1.4)."""
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -71,15 +69,9 @@ class MessageData(privacy.Category):
     erasure = privacy.Erasure.ANONYMISE
 
     @classmethod
-    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+    def export_rows(cls, rows: models.QuerySet) -> models.QuerySet:
         """The thread as the customer sees it: internal staff notes are left out."""
-        rows = (
-            cls.for_subject(user)
-            .public()  # type: ignore[attr-defined]
-            .order_by("pk")
-            .values("pk", *cls.export_fields, *cls.fields)
-        )
-        yield from rows.iterator(chunk_size=2000)
+        return rows.public().values("pk", *cls.export_fields, *cls.fields)  # type: ignore[attr-defined]
 
     @classmethod
     def purge_expired(cls, now: datetime) -> int:
@@ -113,16 +105,11 @@ class AttachmentData(privacy.Category):
     erasure = privacy.Erasure.DELETE
 
     @classmethod
-    def export(cls, user: models.Model) -> Iterator[dict[str, Any]]:
+    def export_rows(cls, rows: models.QuerySet) -> models.QuerySet:
         """Metadata of each file; the files themselves are downloaded from the ticket."""
-        rows = (
-            cls.for_subject(user)
-            .order_by("pk")
-            .values(
-                "pk", "ticket_id", "original_name", "content_type", "size", "created_at"
-            )
+        return rows.values(
+            "pk", "ticket_id", "original_name", "content_type", "size", "created_at"
         )
-        yield from rows.iterator(chunk_size=2000)
 
     @classmethod
     def erase(cls, user: models.Model) -> int:

@@ -352,6 +352,157 @@ def test_a_time_filtered_admin_list_reads_only_that_months_partition(
             assert other not in plan
 
 
+def _node_events(received: datetime, n: int, node: str, skew=timedelta(0)) -> None:
+    """Node events received at ``received`` that occurred ``skew`` later (a node's clock
+    ahead of ours, as far as the API allows)."""
+    chain.append(
+        NodeEvent,
+        [
+            {
+                "event_id": uuid.uuid4(),
+                "occurred_at": received + skew + timedelta(seconds=i),
+                "received_at": received + timedelta(seconds=i),
+                "node_id": node,
+                "customer_id": None,
+                "action": "start",
+                "actor_type": "system",
+                "actor_id": "",
+                "source_ip": None,
+                "details": {},
+                "grant_id": None,
+                "is_violation": False,
+            }
+            for i in range(n)
+        ],
+    )
+
+
+def _plans(queries, table: str) -> list[str]:
+    """EXPLAIN of every query of ``queries`` that reads ``table``'s rows."""
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            sql = query["sql"]
+            if f'FROM "{table}"' not in sql or "COUNT(" in sql.upper():
+                continue
+            cursor.execute(f"EXPLAIN {sql}")
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    return plans
+
+
+def _scanned(plan: str, table: str) -> set[str]:
+    return {name for name in _names(table) if name in plan}
+
+
+def _admin_reads(client, url: str, params: dict, table: str) -> tuple[str, list[str]]:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+        body = (
+            b"".join(response.streaming_content).decode()
+            if response.streaming
+            else response.text
+        )
+    assert response.status_code == 200
+    plans = _plans(queries, table)
+    assert plans, "the rows were not read"
+    return body, plans
+
+
+@pytest.mark.parametrize("export", [False, True], ids=["list", "csv"])
+def test_a_time_filtered_node_event_list_and_export_skip_older_months(
+    staff_client, auditor, export
+):
+    """Node events are partitioned on received_at; the admin filters on occurred_at and
+    bounds received_at by the allowed clock skew, so no month before the filter's start
+    is read, and an event received just before the start (its node's clock ahead) is
+    still listed."""
+    from auditlog import roles as auditlog_roles
+    from auditlog.serializers import MAX_CLOCK_SKEW
+
+    auditlog_roles.grant_group_permissions()
+    table = "auditlog_nodeevent"
+    for offset in (-3, -2, -1):
+        _add_partition(_month(offset), table)
+        _node_events(_at(_month(offset)), 2, node=f"old-{-offset}")
+    month = _month(0)
+    start = datetime(month.year, month.month, 2, tzinfo=UTC)
+    _node_events(_at(month, 3), 2, node="inside")
+    # Received a minute before the start, occurred four minutes later (within the skew).
+    _node_events(
+        start - timedelta(minutes=1),
+        1,
+        node="early",
+        skew=MAX_CLOCK_SKEW - timedelta(minutes=1),
+    )
+    url = "/admin/auditlog/nodeevent/" + ("export.csv" if export else "")
+    body, plans = _admin_reads(
+        staff_client(auditor),
+        url,
+        {
+            "occurred_at__gte": start.isoformat(),
+            "occurred_at__lt": _at(month, 5).isoformat(),
+        },
+        table,
+    )
+    assert "inside" in body
+    assert "early" in body
+    assert "old-" not in body
+    older = {f"{table}_p{_month(offset):%Y%m}" for offset in (-3, -2, -1)}
+    for plan in plans:
+        scanned = _scanned(plan, table)
+        assert f"{table}_p{month:%Y%m}" in scanned, plan
+        assert not scanned & older, plan
+
+
+@pytest.mark.parametrize(
+    ("model", "table"),
+    [("accesslog", "auditlog_accesslog"), ("securityevent", "auditlog_securityevent")],
+)
+def test_a_time_filtered_csv_export_reads_only_that_months_partition(
+    staff_client, auditor, model, table
+):
+    from auditlog import roles as auditlog_roles
+    from auditlog.models import SecurityEvent
+
+    auditlog_roles.grant_group_permissions()
+    for offset in (-2, -1, 0):
+        if offset:
+            _add_partition(_month(offset), table)
+        when = _at(_month(offset))
+        if model == "accesslog":
+            _log(when, 2, path=f"/month-{-offset}/")
+        else:
+            chain.append(
+                SecurityEvent,
+                [
+                    {
+                        "occurred_at": when,
+                        "action": SecurityEvent.Action.SIGN_IN_FAILED,
+                        "user_id": None,
+                        "attempted_email": f"month-{-offset}@example.com",
+                        "ip": "192.0.2.1",
+                        "subject_id": None,
+                        "object_label": "",
+                    }
+                ],
+            )
+    month = _month(0)
+    client = staff_client(auditor)
+    params = {
+        "occurred_at__gte": f"{month:%Y-%m}-09",
+        "occurred_at__lt": f"{month:%Y-%m}-12",
+    }
+    for url in (f"/admin/auditlog/{model}/", f"/admin/auditlog/{model}/export.csv"):
+        body, plans = _admin_reads(client, url, params, table)
+        assert "month-0" in body
+        assert "month-1" not in body
+        assert "month-2" not in body
+        for plan in plans:
+            assert _scanned(plan, table) == {f"{table}_p{month:%Y%m}"}, plan
+
+
 def test_a_legal_hold_on_the_access_log_keeps_its_month_and_every_newer_one(
     runtime_role, year_of_history, privacy_officer
 ):

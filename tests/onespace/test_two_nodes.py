@@ -176,6 +176,13 @@ def _start_node(port: int, env: dict[str, str], tmp: Path) -> subprocess.Popen:
             "python:onespace.gunicorn",
             "--workers",
             "2",
+            # As deploy/systemd/onespace-gunicorn.service runs them.
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--keep-alive",
+            "30",
             "--bind",
             f"127.0.0.1:{port}",
         ],
