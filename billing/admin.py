@@ -12,7 +12,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from billing import services
+from billing import numbering, services
 from billing.etax import export, generation
 from billing.forms import (
     AdjustmentForm,
@@ -29,6 +29,13 @@ from billing.models import (
     VatRate,
 )
 from onespace.thaidates import format_date
+
+
+def _editable(document: Document) -> bool:
+    """A draft nobody has frozen for issue yet (a pending one is numbered in milliseconds)."""
+    return document.status == Document.Status.DRAFT and not numbering.is_pending(
+        document
+    )
 
 
 @admin.register(BillingProfile)
@@ -171,23 +178,24 @@ class DocumentAdmin(admin.ModelAdmin):
     )
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if obj is None or obj.status == Document.Status.DRAFT:
+        if obj is None or _editable(obj):
             return ("profile",)
         return list(self.readonly_fields)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if obj is None or obj.status == Document.Status.DRAFT:
+        if obj is None or _editable(obj):
             return ()
         return self.readonly_fields
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Revenue Code s.86/9-10: issued documents are corrected by notes, never edited.
-        if obj is not None and obj.status != Document.Status.DRAFT:
+        # Revenue Code s.86/9-10: issued documents are corrected by notes, never edited;
+        # nor is one frozen for issue and waiting for its number (billing.numbering).
+        if obj is not None and not _editable(obj):
             return False
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        if obj is not None and obj.status != Document.Status.DRAFT:
+        if obj is not None and not _editable(obj):
             return False
         return super().has_delete_permission(request, obj)
 

@@ -5,8 +5,11 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from billing import numbering, services
 from billing.models import Document, NumberSeries, Payment
+from tests.billing.conftest import HOSTING
 
 
 def draft_post(profile, lines):
@@ -287,3 +290,26 @@ def test_finance_records_the_certificate_later_in_admin(
     assert payment.certificate_number == "50T-0042"
     assert payment.net_received == Decimal("3380.52")
     assert not Payment.objects.missing_certificate().exists()
+
+
+def test_a_note_frozen_for_issue_cannot_be_edited_or_deleted_while_it_waits_for_its_number(
+    staff_client, finance, alice_profile
+):
+    """Between an issuer's two statements (billing.numbering) the note is no draft to edit."""
+    note = Document(
+        kind=Document.Kind.BILLING_NOTE,
+        customer_id=alice_profile.customer_id,
+        profile=alice_profile,
+    )
+    lines = services._prepare(note, HOSTING, issued_on=timezone.localdate(), rate=None)
+    numbering.insert_pending(note, lines)
+    assert numbering.is_pending(note)
+    client = staff_client(finance)
+    change = reverse("admin:billing_document_change", args=[note.pk])
+    page = client.get(change).content.decode()
+    assert 'name="profile"' not in page  # shown, not a form field
+    assert client.post(change, {"profile": alice_profile.pk}).status_code == 403
+    delete = reverse("admin:billing_document_delete", args=[note.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    note.refresh_from_db()
+    assert numbering.is_pending(note)
