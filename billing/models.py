@@ -695,6 +695,12 @@ class Document(models.Model):
         return receipt is not None and receipt.total != self.total
 
     @property
+    def kind_label(self) -> str:
+        """``get_kind_display`` without rebuilding the choice list, and translating
+        every label in it, on each call (once per row of a document list)."""
+        return str(KIND_LABELS.get(self.kind, self.kind))
+
+    @property
     def download_pdf(self) -> str:
         """The file a download gives: the cancelled rendering once there is one."""
         return self.cancelled_pdf or self.pdf
@@ -724,6 +730,10 @@ class Document(models.Model):
             self.Kind.CREDIT_NOTE: "Credit note / Tax invoice",
             self.Kind.DEBIT_NOTE: "Debit note / Tax invoice",
         }[self.Kind(self.kind)]
+
+
+# Document.kind_label's look-up: the lazy labels, translated when shown.
+KIND_LABELS: dict[str, Any] = dict(Document.Kind.choices)
 
 
 class DocumentLine(models.Model):
