@@ -16,6 +16,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.th import tin
 
 from billing.provinces import Province
+from onespace.choices import choice_label
 from onespace.thaidates import format_date
 
 HEAD_OFFICE = "00000"
@@ -694,11 +695,9 @@ class Document(models.Model):
         receipt = self.receipt
         return receipt is not None and receipt.total != self.total
 
-    @property
-    def kind_label(self) -> str:
-        """``get_kind_display`` without rebuilding the choice list, and translating
-        every label in it, on each call (once per row of a document list)."""
-        return str(KIND_LABELS.get(self.kind, self.kind))
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]
+        # Once per row of a document list: labels translated once per language.
+        return choice_label(self.Kind, self.kind)
 
     @property
     def download_pdf(self) -> str:
@@ -730,10 +729,6 @@ class Document(models.Model):
             self.Kind.CREDIT_NOTE: "Credit note / Tax invoice",
             self.Kind.DEBIT_NOTE: "Debit note / Tax invoice",
         }[self.Kind(self.kind)]
-
-
-# Document.kind_label's look-up: the lazy labels, translated when shown.
-KIND_LABELS: dict[str, Any] = dict(Document.Kind.choices)
 
 
 class DocumentLine(models.Model):
