@@ -16,6 +16,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.th import tin
 
 from billing.provinces import Province
+from onespace.choices import choice_label
 from onespace.thaidates import format_date
 
 HEAD_OFFICE = "00000"
@@ -266,6 +267,22 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         if user.is_staff:
             return issued.none()
         return issued.filter(customer=user)
+
+    def for_table(self) -> "DocumentQuerySet":
+        """Only the columns ``billing/_document_table.html`` shows (issue 15): a list
+        of 25 documents need not read and decode each one's frozen addresses, lines'
+        totals and seller details."""
+        return self.only(
+            "pk",
+            "status",
+            "kind",
+            "number",
+            "issued_on",
+            "total",
+            "cancelled_at",
+            "pdf",
+            "cancelled_pdf",
+        )
 
     def tax_invoices(self) -> "DocumentQuerySet":
         return self.filter(kind=Document.Kind.TAX_INVOICE)
@@ -677,6 +694,10 @@ class Document(models.Model):
         """A billing note whose receipt carries other amounts (a VAT rate change, s.78/1)."""
         receipt = self.receipt
         return receipt is not None and receipt.total != self.total
+
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]
+        # Once per row of a document list: labels translated once per language.
+        return choice_label(self.Kind, self.kind)
 
     @property
     def download_pdf(self) -> str:

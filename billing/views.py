@@ -27,7 +27,7 @@ def _customer_only(request: HttpRequest) -> None:
 def overview(request: HttpRequest) -> HttpResponse:
     _customer_only(request)
     profiles = BillingProfile.objects.of(request.user)
-    documents = Document.objects.visible_to(request.user)[:10]
+    documents = Document.objects.visible_to(request.user).for_table()[:10]
     return render(
         request, "billing/overview.html", {"profiles": profiles, "documents": documents}
     )
@@ -93,7 +93,7 @@ def profile_default(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @staff_second_factor_required
 def document_list(request: HttpRequest) -> HttpResponse:
-    documents = Document.objects.visible_to(request.user).select_related("original")
+    documents = Document.objects.visible_to(request.user).for_table()
     pager = paginate(request, documents)
     return render(
         request, "billing/document_list.html", {"documents": pager["page"], **pager}

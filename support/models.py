@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from onespace.choices import choice_label
+
 # PDPA s.30-36: a data subject's request is answered within 30 days.
 PRIVACY_REQUEST_PERIOD = timedelta(days=30)
 
@@ -227,6 +229,16 @@ class Ticket(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("support:ticket-detail", args=[self.pk])
+
+    # Three labels on each row of the ticket list: translated once per language.
+    def get_kind_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(self.Kind, self.kind)
+
+    def get_privacy_right_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(self.PrivacyRight, self.privacy_right)
+
+    def get_state_display(self) -> str:  # type: ignore[no-redef]
+        return choice_label(self.State, self.state)
 
     @property
     def reference(self) -> str:

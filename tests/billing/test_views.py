@@ -2,7 +2,9 @@
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import models
 from django.urls import reverse
+from django.utils import translation
 
 from auditlog import buffer
 from auditlog.models import SecurityEvent
@@ -253,3 +255,24 @@ def test_document_pages_date_in_the_buddhist_era_in_thai_only(
     client.cookies["onespace_language"] = "en"
     english = client.get(reverse("billing:document-list")).content.decode()
     assert f" {day.year}</td>" in english
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_document_kind_label_is_djangos_choice_label_in_the_active_language(language):
+    with translation.override(language):
+        for kind in [*Document.Kind.values, "unknown"]:
+            document = Document(kind=kind)
+            djangos = models.Model._get_FIELD_display(
+                document, Document._meta.get_field("kind")
+            )
+            assert document.get_kind_display() == djangos
+
+
+def test_document_list_loads_only_the_tables_columns(client, alice, tax_invoice):
+    client.force_login(alice)
+    response = client.get(reverse("billing:document-list"))
+    documents = list(response.context["documents"])
+    assert tax_invoice in documents
+    for document in documents:
+        assert document.get_deferred_fields() >= {"buyer_name", "subtotal"}
+    assert tax_invoice.get_kind_display() in response.content.decode()

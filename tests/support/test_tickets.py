@@ -5,7 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import models
 from django.urls import reverse
+from django.utils import translation
 
 from support import services
 from support.models import Attachment, Message, Ticket
@@ -422,3 +424,21 @@ def test_prefilled_privacy_request_is_filed_with_its_right(client, alice):
     ticket = Ticket.objects.get()
     assert ticket.kind == Ticket.Kind.PRIVACY_REQUEST
     assert ticket.privacy_right == Ticket.PrivacyRight.OBJECTION
+
+
+@pytest.mark.parametrize("language", ["th", "en"])
+def test_ticket_choice_labels_are_djangos_in_the_active_language(language):
+    """The ticket list's labels, translated once per language (onespace.choices)."""
+    cases = {
+        "kind": [*Ticket.Kind.values, "unknown"],
+        "privacy_right": [*Ticket.PrivacyRight.values, "", "unknown"],
+        "state": [*Ticket.State.values, "unknown"],
+    }
+    with translation.override(language):
+        for name, values in cases.items():
+            for value in values:
+                ticket = Ticket(**{name: value})
+                djangos = models.Model._get_FIELD_display(
+                    ticket, Ticket._meta.get_field(name)
+                )
+                assert getattr(ticket, f"get_{name}_display")() == djangos
