@@ -33,8 +33,10 @@ from auditlog.models import (
 )
 from auditlog.receivers import record_security_event
 from auditlog.serializers import MAX_CLOCK_SKEW
+from onespace.choices import choice_label
 from onespace.csv_export import spreadsheet_safe
 from onespace.storable import unstorable_reason
+from policy.admin.base import ReadOnlyInline
 from policy.history import VersionedAdmin
 from policy.registry import registry
 
@@ -696,32 +698,16 @@ class ReviewStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class BreakGlassReviewInline(admin.TabularInline):
+class BreakGlassReviewInline(ReadOnlyInline):
     model = BreakGlassReview
     fields = ("reviewed_at", "reviewer", "outcome", "note")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class BreakGlassUseInline(admin.TabularInline):
+class BreakGlassUseInline(ReadOnlyInline):
     model = BreakGlassUse
     fields = ("occurred_at", "action", "event_id")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(BreakGlassAccess)
@@ -814,10 +800,23 @@ class BreakGlassAccessAdmin(admin.ModelAdmin):
         obj.ends_at = now + timedelta(hours=form.cleaned_data["hours"])
         break_glass.record_declaration(obj)
 
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        # The latest review's outcome in the list's one query, not one query a row.
+        latest = BreakGlassReview.objects.filter(access=models.OuterRef("pk")).order_by(
+            "-reviewed_at", "-pk"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(latest_outcome=models.Subquery(latest.values("outcome")[:1]))
+        )
+
     @admin.display(description=_("review"))
     def review_status(self, obj: BreakGlassAccess) -> str:
-        latest = obj.reviews.order_by("-reviewed_at", "-pk").first()
-        return latest.get_outcome_display() if latest else str(_("Not reviewed"))
+        outcome = getattr(obj, "latest_outcome", None)
+        if outcome is None:
+            return str(_("Not reviewed"))
+        return choice_label(BreakGlassReview.Outcome, outcome)
 
     @admin.display(description=_("review"))
     def review_link(self, obj: BreakGlassAccess) -> str:

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from policy import services
+from policy.admin.base import ReadOnlyInline
 from policy.models import LegalHold, LegalHoldEvent
 from policy.registry import registry
 from policy.services.holds import validate_hold
@@ -57,18 +58,10 @@ class ReleaseForm(forms.ModelForm):
         fields = ("release_reason",)
 
 
-class LegalHoldEventInline(admin.TabularInline):
+class LegalHoldEventInline(ReadOnlyInline):
     model = LegalHoldEvent
     fields = ("at", "action", "by", "state")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(LegalHold)

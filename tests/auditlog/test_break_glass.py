@@ -500,3 +500,21 @@ def test_break_glass_covers_every_look_inside_action_but_never_an_unknown_one(
     assert result.break_glass.keys() == {snapshot["event_id"], password["event_id"]}
     # Unknown actions stay flagged for review, whoever declared what.
     assert result.violations == [unknown["event_id"]]
+
+
+def test_the_declarations_list_shows_the_latest_review_in_a_fixed_number_of_queries(
+    staff_client, auditor, privacy_officer, alice, alice_node
+):
+    client = staff_client(privacy_officer)
+    first = _declare(auditor, alice)
+    break_glass.review(first, privacy_officer, outcome="escalated", note="Too wide")
+    break_glass.review(first, privacy_officer, outcome="accepted", note="Explained")
+    client.get("/admin/auditlog/breakglassaccess/")  # the session's first save
+    with CaptureQueriesContext(connection) as one:
+        page = client.get("/admin/auditlog/breakglassaccess/").content.decode()
+    assert '<td class="field-review_status">ยอมรับ</td>' in page  # the latest review
+    for _ in range(3):
+        _declare(auditor, alice)
+    with CaptureQueriesContext(connection) as four:
+        assert client.get("/admin/auditlog/breakglassaccess/").status_code == 200
+    assert len(four) == len(one)
