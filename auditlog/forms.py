@@ -10,6 +10,7 @@ from auditlog import node_actions
 from auditlog.models import NodeEvent, SecurityEvent
 from auditlog.services import MAX_GRANT_HOURS
 from auditlog.tickets import CustomerTicket, reference
+from onespace.widgets import PlainSelect
 
 
 class NodeEventFilterForm(forms.Form):
@@ -42,9 +43,11 @@ class AccessGrantForm(forms.Form):
     never by private name.
     """
 
-    node_id = forms.ChoiceField(label=_("Node"))
+    # A busy customer has many nodes and open tickets: options written in Python.
+    node_id = forms.ChoiceField(label=_("Node"), widget=PlainSelect)
     who = forms.ChoiceField(
         label=_("Who may use it"),
+        widget=PlainSelect,
         help_text=_(
             "The team working on your ticket (whoever it is assigned to at the time), "
             "or the one staff member assigned to it now."
