@@ -148,6 +148,7 @@ class NodeEventData(LogCategory):
     legal_basis = privacy.Basis.CONTRACT
     retention_from = "received_at"
     subject = "customer"
+    subject_by_id = True  # for_subject reads only the id (and today's date)
 
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:
@@ -307,6 +308,7 @@ class BreakGlassCategory(privacy.Category):
     erasure = privacy.Erasure.RETAIN
     # The path from a row to its declaration ("" for the declaration itself).
     access_path: str = ""
+    subject_by_id = True  # for_subject reads only the id (and today's date)
 
     @classmethod
     def for_subject(cls, user: models.Model) -> models.QuerySet:

@@ -21,10 +21,12 @@ from auditlog.models import (
     Disclosure,
     NodeEvent,
 )
+from policy import registry as registry_module
 from policy.history import record_version
+from policy.registry import holdings
 from policy.tasks import run_daily_maintenance
 from tests.auditlog.conftest import make_event
-from tests.factories import StaffFactory
+from tests.factories import CustomerFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/auditlog/breakglassaccess/add/"
@@ -378,8 +380,15 @@ def test_customer_export_leaves_out_restricted_break_glass(
     client.force_login(alice)
     chart = client.get("/activity/").context["chart"]
     assert sum(chart.series[0].values) == 1
+    # Nor the "My data" page, whose queries are compiled once for every customer.
+    registry_module._PARTS.clear()
+    holdings(CustomerFactory())  # compiled for someone else first
+    counts = {row["category"].key: row["count"] for row in holdings(alice)}
+    assert (counts[BreakGlassAccessData.key], counts[NodeEventData.key]) == (0, 1)
     _declare(auditor, alice)
     assert len(list(BreakGlassAccessData.export(alice))) == 1
+    counts = {row["category"].key: row["count"] for row in holdings(alice)}
+    assert counts[BreakGlassAccessData.key] == 1
 
 
 # --- Review ---------------------------------------------------------------------------
