@@ -4,6 +4,9 @@ The names are identifiers (code and migrations look groups up by them); staff re
 group in their language (LABELS, shown as the group's name in admin).
 """
 
+from typing import Any
+
+from django.contrib.auth import get_user_model
 from django.utils.translation import pgettext_lazy
 
 SUPPORT = "Support"
@@ -19,3 +22,8 @@ LABELS = {
     FINANCE: pgettext_lazy("staff group", "Finance"),
     PRIVACY_OFFICER: pgettext_lazy("staff group", "Privacy officer"),
 }
+
+
+def members(group: str) -> Any:
+    """The active staff of ``group`` (a QuerySet of users): whom its emails go to."""
+    return get_user_model().objects.filter(groups__name=group, is_active=True)

@@ -71,10 +71,12 @@ def is_privacy_officer(user: Any) -> bool:
     return in_group(user, roles.PRIVACY_OFFICER)
 
 
-def _privacy_officers() -> models.QuerySet:
-    return get_user_model().objects.filter(
-        groups__name=roles.PRIVACY_OFFICER, is_active=True
-    )
+def _email_officers(template: str, context: dict[str, Any]) -> int:
+    """Send ``template`` to every active Privacy officer; return how many were sent."""
+    officers = list(roles.members(roles.PRIVACY_OFFICER))
+    for officer in officers:
+        send_to_user(officer, template, {**context, "officer": officer})
+    return len(officers)
 
 
 # --- Declaring ------------------------------------------------------------------------
@@ -187,14 +189,7 @@ def declare(
 
 def notify_officers(access: BreakGlassAccess) -> int:
     """Email every Privacy officer about a declaration; return how many were told."""
-    sent = 0
-    for officer in _privacy_officers():
-        send_to_user(
-            officer,
-            "auditlog/email/break_glass_declared",
-            {"access": access, "officer": officer},
-        )
-        sent += 1
+    sent = _email_officers("auditlog/email/break_glass_declared", {"access": access})
     BreakGlassAccess.objects.filter(pk=access.pk).update(
         officers_notified_at=timezone.now()
     )
@@ -323,15 +318,7 @@ def notify_uses(event_ids: list[str]) -> int:
     )
     if not uses:
         return 0
-    sent = 0
-    for officer in _privacy_officers():
-        send_to_user(
-            officer,
-            "auditlog/email/break_glass_used",
-            {"uses": uses, "officer": officer},
-        )
-        sent += 1
-    return sent
+    return _email_officers("auditlog/email/break_glass_used", {"uses": uses})
 
 
 # --- Access check ---------------------------------------------------------------------

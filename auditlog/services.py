@@ -537,9 +537,7 @@ def verify_logs(
 
 
 def _security_auditors() -> Any:
-    return get_user_model().objects.filter(
-        groups__name=roles.SECURITY_AUDITOR, is_active=True
-    )
+    return roles.members(roles.SECURITY_AUDITOR)
 
 
 def anchor_logs(now: datetime | None = None) -> Path:

@@ -26,9 +26,7 @@ def notify_violations(event_ids: list[str]) -> int:
         if node_actions.flag_reason(event.action, event.actor_type, event.details)
         == node_actions.NO_GRANT
     ]
-    officers = get_user_model().objects.filter(
-        groups__name=roles.PRIVACY_OFFICER, is_active=True
-    )
+    officers = roles.members(roles.PRIVACY_OFFICER)
     sent = 0
     for officer in officers:
         send_to_user(

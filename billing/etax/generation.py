@@ -10,7 +10,6 @@ import logging
 from collections.abc import Callable, Collection, Sequence
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -202,11 +201,7 @@ def _validate(root: etree._Element) -> list[str] | None:
 
 def tell_finance(record: EtaxXml) -> int:
     """Email every active Finance member that the XML failed and why; return how many."""
-    users = (
-        get_user_model()
-        .objects.filter(groups__name=roles.FINANCE, is_active=True)
-        .exclude(email="")
-    )
+    users = roles.members(roles.FINANCE).exclude(email="")
     for user in users:
         build_email(
             "billing/email/etax_failed",

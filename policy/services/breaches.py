@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -92,9 +91,7 @@ def send_breach_notice(breach: Breach, customer: User) -> bool:
 
 
 def _officers() -> Any:
-    return get_user_model().objects.filter(
-        groups__name=roles.PRIVACY_OFFICER, is_active=True
-    )
+    return roles.members(roles.PRIVACY_OFFICER)
 
 
 def schedule_breach_alerts(breach: Breach) -> None:

@@ -61,11 +61,7 @@ def _send_to_requester(
 
 
 def _staff_recipients(request: PrivacyRequest) -> list[User]:
-    officers = list(
-        get_user_model().objects.filter(
-            groups__name=roles.PRIVACY_OFFICER, is_active=True
-        )
-    )
+    officers = list(roles.members(roles.PRIVACY_OFFICER))
     assignee = request.assignee
     if (
         assignee is not None
